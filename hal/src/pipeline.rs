@@ -1,0 +1,133 @@
+//! The stack's one pipeline: observation → planner → controller → guard →
+//! actuator. `sim`, `replay` and `drive` all run this code; they differ only
+//! in which source and actuator are plugged in.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::camera::{CameraFrame, CameraRig};
+use crate::ego::EgoState;
+use crate::error::HalError;
+use crate::guard::{EmergencyGuard, GuardInput, GuardStatus, GuardedCommand};
+use crate::object::GuardObstacle;
+use crate::route::{GroundTruth, RoutingCommand};
+use crate::time::secs_to_nanos;
+use crate::traits::{Actuator, Controller, Planner, SensorSource};
+use crate::trajectory::Plan;
+
+/// Everything the stack receives in one control tick. Not a wire message:
+/// logs carry its parts on their own topics.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// Time of this tick (ns).
+    pub timestamp_ns: u64,
+    pub ego: EgoState,
+    /// The newest frame of each camera, when new frames arrived this tick.
+    pub cameras: Vec<CameraFrame>,
+    pub rig: Arc<CameraRig>,
+    pub route: RoutingCommand,
+    /// The guard sensor's latest list and its time stamp.
+    pub guard_obstacles: Option<(u64, Vec<GuardObstacle>)>,
+    /// Privileged truth, present only when a simulator is the source.
+    pub ground_truth: Option<GroundTruth>,
+    /// Things the source reports (a collision, a device timing out).
+    pub events: Vec<String>,
+}
+
+/// What the stack decided in one control tick.
+#[derive(Debug, Clone, Serialize)]
+pub struct StackOutput {
+    /// The plan made this tick, if a planning cycle ran.
+    pub new_plan: Option<Plan>,
+    pub command: GuardedCommand,
+    pub guard: GuardStatus,
+}
+
+/// Planner, controller and guard, scheduled: planning at its own period,
+/// control and guard at every tick.
+pub struct Stack {
+    planner: Box<dyn Planner>,
+    controller: Box<dyn Controller>,
+    guard: EmergencyGuard,
+    planning_period_ns: u64,
+    plan: Option<Plan>,
+    last_planning_ns: Option<u64>,
+}
+
+impl Stack {
+    pub fn new(
+        planner: Box<dyn Planner>,
+        controller: Box<dyn Controller>,
+        guard: EmergencyGuard,
+        planning_period_s: f64,
+    ) -> Self {
+        Self {
+            planner,
+            controller,
+            guard,
+            planning_period_ns: secs_to_nanos(planning_period_s),
+            plan: None,
+            last_planning_ns: None,
+        }
+    }
+
+    pub fn planner_name(&self) -> &str {
+        self.planner.name()
+    }
+
+    /// One control tick. A planner error does not stop the vehicle
+    /// uncontrolled: the tick goes on with the last plan, and the guard's
+    /// age check turns a persistent failure into a controlled stop.
+    pub fn tick(&mut self, obs: &Observation) -> (StackOutput, Option<HalError>) {
+        let mut new_plan = None;
+        let mut planner_error = None;
+        let due = self.last_planning_ns.is_none_or(|t| obs.timestamp_ns >= t + self.planning_period_ns);
+        if due {
+            self.last_planning_ns = Some(obs.timestamp_ns);
+            match self.planner.plan(obs).and_then(|p| p.trajectory.validate().map(|_| p)) {
+                Ok(plan) => {
+                    self.plan = Some(plan.clone());
+                    new_plan = Some(plan);
+                }
+                Err(e) => planner_error = Some(e),
+            }
+        }
+        let proposed = self.plan.as_ref().map(|p| self.controller.control(p, &obs.ego));
+        let (command, guard) = self.guard.check(GuardInput {
+            now_ns: obs.timestamp_ns,
+            ego: &obs.ego,
+            proposed: proposed.as_ref(),
+            plan: self.plan.as_ref(),
+            obstacles: obs.guard_obstacles.as_ref().map(|(t, o)| (*t, o.as_slice())),
+        });
+        (StackOutput { new_plan, command, guard }, planner_error)
+    }
+}
+
+/// Sees every tick: recorders, metrics.
+pub trait StackObserver {
+    fn on_tick(
+        &mut self,
+        obs: &Observation,
+        out: &StackOutput,
+        planner_error: Option<&HalError>,
+    ) -> Result<(), HalError>;
+}
+
+/// Runs the closed loop until the source ends: sense, decide, actuate.
+/// Returns the number of ticks run.
+pub fn run_loop<V: SensorSource + Actuator + ?Sized>(
+    vehicle: &mut V,
+    stack: &mut Stack,
+    observer: &mut dyn StackObserver,
+) -> Result<u64, HalError> {
+    let mut ticks = 0;
+    while let Some(obs) = vehicle.observe()? {
+        let (out, planner_error) = stack.tick(&obs);
+        vehicle.actuate(&out.command)?;
+        observer.on_tick(&obs, &out, planner_error.as_ref())?;
+        ticks += 1;
+    }
+    Ok(ticks)
+}

@@ -1,0 +1,88 @@
+//! Trajectories and plans: what a planner hands to the controller.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ego::Pose2D;
+use crate::error::{HalError, require_finite};
+use crate::object::Detection;
+
+/// Number of waypoints in a trajectory.
+pub const TRAJECTORY_STEPS: usize = 8;
+/// Time between waypoints (s).
+pub const TRAJECTORY_STEP_S: f64 = 0.5;
+
+/// A future pose of the ego rear axle, in the ego frame at plan time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Waypoint {
+    pub x: f64,
+    pub y: f64,
+    pub heading: f64,
+}
+
+/// Waypoints at 0.5, 1.0, ... 4.0 s after the plan's time stamp.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Trajectory {
+    pub waypoints: [Waypoint; TRAJECTORY_STEPS],
+}
+
+impl Trajectory {
+    /// Time of waypoint `i` after the plan stamp (s).
+    pub fn time_of(i: usize) -> f64 {
+        (i + 1) as f64 * TRAJECTORY_STEP_S
+    }
+
+    /// Rejects NaN/Inf waypoints, naming the first bad field.
+    pub fn validate(&self) -> Result<(), HalError> {
+        for w in &self.waypoints {
+            require_finite("trajectory", "waypoint.x", w.x)?;
+            require_finite("trajectory", "waypoint.y", w.y)?;
+            require_finite("trajectory", "waypoint.heading", w.heading)?;
+        }
+        Ok(())
+    }
+
+    /// Position at time `t` (s) after the plan stamp, linearly interpolated,
+    /// starting from the ego origin at t = 0 and held after the last point.
+    pub fn position_at(&self, t: f64) -> (f64, f64) {
+        let mut prev = (0.0, 0.0, 0.0);
+        for (i, w) in self.waypoints.iter().enumerate() {
+            let ti = Self::time_of(i);
+            if t <= ti {
+                let f = ((t - prev.2) / (ti - prev.2)).clamp(0.0, 1.0);
+                return (prev.0 + f * (w.x - prev.0), prev.1 + f * (w.y - prev.1));
+            }
+            prev = (w.x, w.y, ti);
+        }
+        (prev.0, prev.1)
+    }
+}
+
+/// Everything a planner produced for one planning cycle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Time of the observation the plan was made from (ns).
+    pub timestamp_ns: u64,
+    /// `odom_from_ego` at `timestamp_ns`: lets the controller follow the
+    /// plan after the car has moved on.
+    pub ego_pose: Pose2D,
+    pub trajectory: Trajectory,
+    pub detections: Vec<Detection>,
+    /// Chain-of-thought text, when the planner produced one.
+    pub reasoning: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_interpolates_between_waypoints() {
+        let mut t = Trajectory::default();
+        for (i, w) in t.waypoints.iter_mut().enumerate() {
+            w.x = 5.0 * (i + 1) as f64; // 10 m/s
+        }
+        assert!((t.position_at(0.25).0 - 2.5).abs() < 1e-12);
+        assert!((t.position_at(1.25).0 - 12.5).abs() < 1e-12);
+        assert!((t.position_at(9.0).0 - 40.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,263 @@
+//! The Rerun recording of a run: on the `sim_time` timeline, the six camera
+//! images with their pinholes and mounting transforms, the ego and every
+//! object as 3D boxes in a world view, the road, the planned trajectory,
+//! and a text log of events and guard decisions. A default blueprint puts
+//! the cameras in a grid beside the 3D view.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rerun::RecordingStream;
+use rerun::blueprint::{
+    Blueprint, BlueprintActivation, Grid, Horizontal, Spatial2DView, Spatial3DView, TextLogView, TimeSeriesView,
+    Vertical,
+};
+use vla_hal::{
+    CameraFrame, CameraRig, GuardState, HalError, ObjectClass, Observation, StackOutput, time::nanos_to_secs,
+};
+use vla_sim_bridge::Simulator;
+
+const TIMELINE: &str = "sim_time";
+/// JPEG quality of logged camera images.
+const JPEG_QUALITY: u8 = 85;
+
+pub struct Recorder {
+    rec: RecordingStream,
+    last_guard_state: GuardState,
+}
+
+fn camera_path(name: &str) -> String {
+    format!("world/ego/{name}")
+}
+
+fn to_rerun(e: impl std::fmt::Display) -> HalError {
+    HalError::Device { device: "rerun recorder".to_string(), reason: e.to_string() }
+}
+
+fn yaw_quaternion(yaw: f64) -> rerun::Quaternion {
+    let h = (yaw / 2.0) as f32;
+    rerun::Quaternion::from_xyzw([0.0, 0.0, h.sin(), h.cos()])
+}
+
+fn class_colour(class: ObjectClass) -> rerun::Color {
+    match class {
+        ObjectClass::Car => rerun::Color::from_rgb(60, 140, 255),
+        ObjectClass::Truck | ObjectClass::Bus => rerun::Color::from_rgb(150, 100, 255),
+        ObjectClass::Cyclist => rerun::Color::from_rgb(255, 200, 0),
+        ObjectClass::Pedestrian => rerun::Color::from_rgb(255, 80, 80),
+        ObjectClass::Barrier => rerun::Color::from_rgb(255, 140, 0),
+    }
+}
+
+impl Recorder {
+    pub fn create(path: &Path, sim: &Simulator) -> Result<Self> {
+        let rec = rerun::RecordingStreamBuilder::new("vla").save(path).context("opening the .rrd file")?;
+        blueprint(sim.rig()).send(&rec, BlueprintActivation { make_active: true, make_default: true })?;
+        rec.log_static("world", &rerun::ViewCoordinates::RIGHT_HAND_Z_UP())?;
+        log_road(&rec, sim)?;
+        log_rig(&rec, sim.rig())?;
+        let g = sim.world.geometry;
+        rec.log_static(
+            "world/ego/body",
+            &rerun::Boxes3D::from_centers_and_half_sizes(
+                [(g.box_center_x_m() as f32, 0.0, (g.height_m / 2.0) as f32)],
+                [((g.length_m / 2.0) as f32, (g.width_m / 2.0) as f32, (g.height_m / 2.0) as f32)],
+            )
+            .with_colors([rerun::Color::from_rgb(40, 220, 120)])
+            .with_labels(["ego"]),
+        )?;
+        Ok(Self { rec, last_guard_state: GuardState::Nominal })
+    }
+
+    pub fn on_tick(
+        &mut self,
+        obs: &Observation,
+        out: &StackOutput,
+        planner_error: Option<&HalError>,
+    ) -> Result<(), HalError> {
+        self.log_tick(obs, out, planner_error).map_err(to_rerun)
+    }
+
+    fn log_tick(&mut self, obs: &Observation, out: &StackOutput, planner_error: Option<&HalError>) -> Result<()> {
+        let rec = &self.rec;
+        rec.set_duration_secs(TIMELINE, nanos_to_secs(obs.timestamp_ns));
+        let ego = obs.ego.pose;
+        rec.log(
+            "world/ego",
+            &rerun::Transform3D::from_translation_rotation([ego.x as f32, ego.y as f32, 0.0], yaw_quaternion(ego.yaw)),
+        )?;
+        rec.log("plots/speed_mps", &rerun::Scalars::new([obs.ego.speed_mps]))?;
+        if let Some(gt) = &obs.ground_truth {
+            let boxes = &gt.objects;
+            rec.log(
+                "world/ego/ground_truth",
+                &rerun::Boxes3D::from_centers_and_half_sizes(
+                    boxes.iter().map(|o| (o.bbox.center[0] as f32, o.bbox.center[1] as f32, o.bbox.center[2] as f32)),
+                    boxes.iter().map(|o| {
+                        ((o.bbox.size[0] / 2.0) as f32, (o.bbox.size[1] / 2.0) as f32, (o.bbox.size[2] / 2.0) as f32)
+                    }),
+                )
+                .with_quaternions(boxes.iter().map(|o| yaw_quaternion(o.bbox.yaw)))
+                .with_colors(boxes.iter().map(|o| class_colour(o.class)))
+                .with_labels(boxes.iter().map(|o| format!("{} {}", o.class.as_str(), o.id))),
+            )?;
+        }
+        if let Some((_, obstacles)) = &obs.guard_obstacles {
+            rec.log(
+                "world/ego/guard_sensor",
+                &rerun::Points3D::new(obstacles.iter().map(|o| {
+                    let (x, y) = o.position();
+                    (x as f32, y as f32, 0.5)
+                }))
+                .with_colors([rerun::Color::from_rgb(255, 255, 0)])
+                .with_radii([0.25]),
+            )?;
+        }
+        if let Some(plan) = &out.new_plan {
+            let strip: Vec<[f32; 3]> = std::iter::once([0.0, 0.0, 0.2])
+                .chain(plan.trajectory.waypoints.iter().map(|w| [w.x as f32, w.y as f32, 0.2]))
+                .collect();
+            rec.log(
+                "world/ego/plan",
+                &rerun::LineStrips3D::new([strip.clone()])
+                    .with_colors([rerun::Color::from_rgb(0, 255, 255)])
+                    .with_radii([0.15]),
+            )?;
+            rec.log("world/ego/plan/waypoints", &rerun::Points3D::new(strip).with_radii([0.3]))?;
+        }
+        for frame in &obs.cameras {
+            log_image(rec, frame)?;
+        }
+        for event in &obs.events {
+            rec.log("events", &rerun::TextLog::new(event.as_str()).with_level(rerun::TextLogLevel::WARN))?;
+        }
+        if let Some(e) = planner_error {
+            rec.log(
+                "events",
+                &rerun::TextLog::new(format!("planner error: {e}")).with_level(rerun::TextLogLevel::ERROR),
+            )?;
+        }
+        let guard = &out.guard;
+        if guard.state != self.last_guard_state {
+            let level = if guard.state >= GuardState::MinimumRiskManoeuvre {
+                rerun::TextLogLevel::WARN
+            } else {
+                rerun::TextLogLevel::INFO
+            };
+            let text = format!("guard: {:?} -> {:?} {}", self.last_guard_state, guard.state, guard.reason);
+            rec.log("events", &rerun::TextLog::new(text).with_level(level))?;
+            self.last_guard_state = guard.state;
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<()> {
+        self.rec.flush_blocking().context("flushing")?;
+        Ok(())
+    }
+}
+
+fn log_image(rec: &RecordingStream, frame: &CameraFrame) -> Result<()> {
+    let img = &frame.image;
+    let buffer = image::RgbImage::from_raw(img.width, img.height, img.data.clone()).with_context(|| {
+        format!("camera {}: image buffer does not match {}x{}", frame.camera, img.width, img.height)
+    })?;
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), JPEG_QUALITY)
+        .encode_image(&buffer)
+        .with_context(|| format!("camera {}: JPEG encoding", frame.camera))?;
+    rec.log(
+        format!("{}/image", camera_path(frame.camera.as_str())),
+        &rerun::EncodedImage::from_file_contents(jpeg).with_media_type(rerun::MediaType::JPEG),
+    )?;
+    Ok(())
+}
+
+/// Mounting transforms and pinholes, once: the rig does not change.
+fn log_rig(rec: &RecordingStream, rig: &CameraRig) -> Result<()> {
+    for cam in &rig.cameras {
+        let t = cam.ego_from_camera.translation.vector;
+        let q = cam.ego_from_camera.rotation;
+        rec.log_static(
+            camera_path(cam.name.as_str()),
+            &rerun::Transform3D::from_translation_rotation(
+                [t.x as f32, t.y as f32, t.z as f32],
+                rerun::Quaternion::from_xyzw([q.i as f32, q.j as f32, q.k as f32, q.w as f32]),
+            ),
+        )?;
+        let k = &cam.intrinsics;
+        rec.log_static(
+            format!("{}/image", camera_path(cam.name.as_str())),
+            &rerun::Pinhole::from_focal_length_and_resolution(
+                [k.fx as f32, k.fy as f32],
+                [k.width as f32, k.height as f32],
+            )
+            .with_principal_point([k.cx as f32, k.cy as f32])
+            .with_image_plane_distance(1.0),
+        )?;
+    }
+    Ok(())
+}
+
+/// Road edges, centre lines and lane dividers as static line strips.
+fn log_road(rec: &RecordingStream, sim: &Simulator) -> Result<()> {
+    let mut strips: Vec<Vec<[f32; 3]>> = Vec::new();
+    let mut colours = Vec::new();
+    for seg in &sim.world.network.segments {
+        let hw = seg.half_width_m();
+        let mut offsets =
+            vec![(0.0, rerun::Color::from_rgb(255, 220, 0)), (hw, rerun::Color::WHITE), (-hw, rerun::Color::WHITE)];
+        for k in 1..seg.lanes_per_direction {
+            let o = k as f64 * seg.lane_width_m;
+            offsets.push((o, rerun::Color::from_rgb(180, 180, 180)));
+            offsets.push((-o, rerun::Color::from_rgb(180, 180, 180)));
+        }
+        for (offset, colour) in offsets {
+            let line = seg.reference.offset(offset);
+            strips.push(line.points().iter().step_by(4).map(|p| [p.x as f32, p.y as f32, 0.02]).collect());
+            colours.push(colour);
+        }
+    }
+    for j in &sim.world.network.junctions {
+        let (cx, cy, h) = (j.center.0 as f32, j.center.1 as f32, j.half_size_m as f32);
+        strips.push(vec![
+            [cx - h, cy - h, 0.02],
+            [cx + h, cy - h, 0.02],
+            [cx + h, cy + h, 0.02],
+            [cx - h, cy + h, 0.02],
+            [cx - h, cy - h, 0.02],
+        ]);
+        colours.push(rerun::Color::from_rgb(120, 120, 120));
+    }
+    let route: Vec<[f32; 3]> =
+        sim.world.route.points().iter().step_by(4).map(|p| [p.x as f32, p.y as f32, 0.05]).collect();
+    rec.log_static("world/road", &rerun::LineStrips3D::new(strips).with_colors(colours).with_radii([0.08]))?;
+    rec.log_static(
+        "world/route",
+        &rerun::LineStrips3D::new([route]).with_colors([rerun::Color::from_rgb(40, 220, 120)]).with_radii([0.05]),
+    )?;
+    Ok(())
+}
+
+/// Cameras in a 3x2 grid (front row, back row) beside the 3D view, with the
+/// event log and the speed plot below it.
+fn blueprint(rig: &CameraRig) -> Blueprint {
+    use vla_hal::CameraName::*;
+    let order = [CAM_FRONT_LEFT, CAM_FRONT, CAM_FRONT_RIGHT, CAM_BACK_LEFT, CAM_BACK, CAM_BACK_RIGHT];
+    let cameras = order
+        .iter()
+        .filter(|n| rig.get(**n).is_some())
+        .map(|n| Spatial2DView::new(n.as_str()).with_origin(format!("{}/image", camera_path(n.as_str()))).into());
+    let grid = Grid::new(cameras).with_grid_columns(3);
+    let right = Vertical::new([
+        Spatial3DView::new("world").with_origin("world").into(),
+        Horizontal::new([
+            TextLogView::new("events").with_origin("events").into(),
+            TimeSeriesView::new("speed").with_origin("plots").into(),
+        ])
+        .into(),
+    ])
+    .with_row_shares([3.0, 1.0]);
+    Blueprint::new(Horizontal::new([grid.into(), right.into()]).with_column_shares([3.0, 2.0]))
+}
