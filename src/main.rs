@@ -34,6 +34,8 @@ enum Command {
         /// Write the run summary as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        #[command(flatten)]
+        cameras: CameraArgs,
     },
     /// Drive a scenario with the expert up to a time and write the six
     /// camera images as one PNG.
@@ -47,12 +49,25 @@ enum Command {
         at: f64,
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        cameras: CameraArgs,
     },
     /// The built-in scenarios.
     Scenarios {
         #[command(subcommand)]
         command: ScenariosCommand,
     },
+}
+
+/// Resolution of the rendered cameras.
+#[derive(clap::Args, Clone, Copy)]
+pub struct CameraArgs {
+    /// Camera image width (pixels).
+    #[arg(long, default_value_t = 256)]
+    pub image_width: u32,
+    /// Camera image height (pixels).
+    #[arg(long, default_value_t = 144)]
+    pub image_height: u32,
 }
 
 #[derive(Subcommand)]
@@ -77,10 +92,10 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Sim { scenario, planner, seed, rerun, json } => {
-            sim_command::run(&sim_command::SimArgs { scenario, planner, seed, rerun, json })
+        Command::Sim { scenario, planner, seed, rerun, json, cameras } => {
+            sim_command::run(&sim_command::SimArgs { scenario, planner, seed, rerun, json, cameras })
         }
-        Command::Render { scenario, seed, at, out } => render_command::run(&scenario, seed, at, &out),
+        Command::Render { scenario, seed, at, out, cameras } => render_command::run(&scenario, seed, at, &out, cameras),
         Command::Scenarios { command: ScenariosCommand::List } => {
             for s in vla_sim_bridge::builtin::all() {
                 println!("{}\t{}", s.name, s.description);

