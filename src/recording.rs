@@ -14,7 +14,7 @@ use rerun::blueprint::{
     Vertical,
 };
 use vla_hal::{
-    CameraFrame, CameraRig, GuardState, HalError, ObjectClass, Observation, StackOutput, time::nanos_to_secs,
+    CameraFrame, CameraRig, GuardState, HalError, ObjectClass, Observation, Severity, StackOutput, time::nanos_to_secs,
 };
 use vla_sim_bridge::Simulator;
 
@@ -24,6 +24,7 @@ const JPEG_QUALITY: u8 = 85;
 
 pub struct Recorder {
     rec: RecordingStream,
+    road: RoadLines,
     last_guard_state: GuardState,
 }
 
@@ -55,7 +56,6 @@ impl Recorder {
         let rec = rerun::RecordingStreamBuilder::new("vla").save(path).context("opening the .rrd file")?;
         blueprint(sim.rig()).send(&rec, BlueprintActivation { make_active: true, make_default: true })?;
         rec.log_static("world", &rerun::ViewCoordinates::RIGHT_HAND_Z_UP())?;
-        log_road(&rec, sim)?;
         log_rig(&rec, sim.rig())?;
         let g = sim.world.geometry;
         rec.log_static(
@@ -67,7 +67,7 @@ impl Recorder {
             .with_colors([rerun::Color::from_rgb(40, 220, 120)])
             .with_labels(["ego"]),
         )?;
-        Ok(Self { rec, last_guard_state: GuardState::Nominal })
+        Ok(Self { road: RoadLines::new(sim), rec, last_guard_state: GuardState::Nominal })
     }
 
     pub fn on_tick(
@@ -115,6 +115,7 @@ impl Recorder {
             )?;
         }
         if let Some(plan) = &out.new_plan {
+            self.road.log_around(rec, &ego)?;
             let strip: Vec<[f32; 3]> = std::iter::once([0.0, 0.0, 0.2])
                 .chain(plan.trajectory.waypoints.iter().map(|w| [w.x as f32, w.y as f32, 0.2]))
                 .collect();
@@ -130,7 +131,11 @@ impl Recorder {
             log_image(rec, frame)?;
         }
         for event in &obs.events {
-            rec.log("events", &rerun::TextLog::new(event.as_str()).with_level(rerun::TextLogLevel::WARN))?;
+            let level = match event.severity {
+                Severity::Info => rerun::TextLogLevel::INFO,
+                Severity::Warning => rerun::TextLogLevel::WARN,
+            };
+            rec.log("events", &rerun::TextLog::new(event.text.as_str()).with_level(level))?;
         }
         if let Some(e) = planner_error {
             rec.log(
@@ -200,44 +205,69 @@ fn log_rig(rec: &RecordingStream, rig: &CameraRig) -> Result<()> {
     Ok(())
 }
 
-/// Road edges, centre lines and lane dividers as static line strips.
-fn log_road(rec: &RecordingStream, sim: &Simulator) -> Result<()> {
-    let mut strips: Vec<Vec<[f32; 3]>> = Vec::new();
-    let mut colours = Vec::new();
-    for seg in &sim.world.network.segments {
-        let hw = seg.half_width_m();
-        let mut offsets =
-            vec![(0.0, rerun::Color::from_rgb(255, 220, 0)), (hw, rerun::Color::WHITE), (-hw, rerun::Color::WHITE)];
-        for k in 1..seg.lanes_per_direction {
-            let o = k as f64 * seg.lane_width_m;
-            offsets.push((o, rerun::Color::from_rgb(180, 180, 180)));
-            offsets.push((-o, rerun::Color::from_rgb(180, 180, 180)));
+/// How far around the ego the road is drawn in the 3D view (m): the map
+/// tile a car would hold, and a scene small enough that the viewer's
+/// automatic camera frames the ego and its neighbours.
+const ROAD_RADIUS_M: f32 = 60.0;
+
+/// Road edges, centre lines, lane dividers and the route, in the world frame.
+struct RoadLines {
+    strips: Vec<(Vec<[f32; 3]>, rerun::Color)>,
+}
+
+impl RoadLines {
+    fn new(sim: &Simulator) -> Self {
+        let mut strips = Vec::new();
+        let mut add = |line: &vla_sim_bridge::polyline::Polyline, colour: rerun::Color, z: f32| {
+            strips.push((line.points().iter().step_by(4).map(|p| [p.x as f32, p.y as f32, z]).collect(), colour));
+        };
+        for seg in &sim.world.network.segments {
+            let hw = seg.half_width_m();
+            add(&seg.reference, rerun::Color::from_rgb(255, 220, 0), 0.02);
+            for edge in [hw, -hw] {
+                add(&seg.reference.offset(edge), rerun::Color::WHITE, 0.02);
+            }
+            for k in 1..seg.lanes_per_direction {
+                for side in [1.0, -1.0] {
+                    add(
+                        &seg.reference.offset(side * k as f64 * seg.lane_width_m),
+                        rerun::Color::from_rgb(180, 180, 180),
+                        0.02,
+                    );
+                }
+            }
         }
-        for (offset, colour) in offsets {
-            let line = seg.reference.offset(offset);
-            strips.push(line.points().iter().step_by(4).map(|p| [p.x as f32, p.y as f32, 0.02]).collect());
-            colours.push(colour);
+        add(&sim.world.route, rerun::Color::from_rgb(40, 220, 120), 0.05);
+        for j in &sim.world.network.junctions {
+            let (cx, cy, h) = (j.center.0 as f32, j.center.1 as f32, j.half_size_m as f32);
+            let corners = [(-h, -h), (h, -h), (h, h), (-h, h), (-h, -h)];
+            strips.push((
+                corners.iter().map(|(dx, dy)| [cx + dx, cy + dy, 0.02]).collect(),
+                rerun::Color::from_rgb(120, 120, 120),
+            ));
         }
+        Self { strips }
     }
-    for j in &sim.world.network.junctions {
-        let (cx, cy, h) = (j.center.0 as f32, j.center.1 as f32, j.half_size_m as f32);
-        strips.push(vec![
-            [cx - h, cy - h, 0.02],
-            [cx + h, cy - h, 0.02],
-            [cx + h, cy + h, 0.02],
-            [cx - h, cy + h, 0.02],
-            [cx - h, cy - h, 0.02],
-        ]);
-        colours.push(rerun::Color::from_rgb(120, 120, 120));
+
+    /// The pieces of every line within [`ROAD_RADIUS_M`] of the ego, in the
+    /// ego frame.
+    fn log_around(&self, rec: &RecordingStream, ego: &vla_hal::Pose2D) -> Result<()> {
+        let local = |p: &[f32; 3]| {
+            let (x, y) = ego.inverse_transform_point(p[0] as f64, p[1] as f64);
+            [x as f32, y as f32, p[2]]
+        };
+        let mut strips = Vec::new();
+        let mut colours = Vec::new();
+        for (points, colour) in &self.strips {
+            let points: Vec<[f32; 3]> = points.iter().map(local).collect();
+            for piece in points.split(|p| p[0].hypot(p[1]) > ROAD_RADIUS_M).filter(|piece| piece.len() >= 2) {
+                strips.push(piece.to_vec());
+                colours.push(*colour);
+            }
+        }
+        rec.log("world/ego/road", &rerun::LineStrips3D::new(strips).with_colors(colours).with_radii([0.08]))?;
+        Ok(())
     }
-    let route: Vec<[f32; 3]> =
-        sim.world.route.points().iter().step_by(4).map(|p| [p.x as f32, p.y as f32, 0.05]).collect();
-    rec.log_static("world/road", &rerun::LineStrips3D::new(strips).with_colors(colours).with_radii([0.08]))?;
-    rec.log_static(
-        "world/route",
-        &rerun::LineStrips3D::new([route]).with_colors([rerun::Color::from_rgb(40, 220, 120)]).with_radii([0.05]),
-    )?;
-    Ok(())
 }
 
 /// Cameras in a 3x2 grid (front row, back row) beside the 3D view, with the
@@ -251,7 +281,8 @@ fn blueprint(rig: &CameraRig) -> Blueprint {
         .map(|n| Spatial2DView::new(n.as_str()).with_origin(format!("{}/image", camera_path(n.as_str()))).into());
     let grid = Grid::new(cameras).with_grid_columns(3);
     let right = Vertical::new([
-        Spatial3DView::new("world").with_origin("world").into(),
+        // Everything around the ego, in the ego frame, so the view follows the car.
+        Spatial3DView::new("around the ego").with_origin("world/ego").into(),
         Horizontal::new([
             TextLogView::new("events").with_origin("events").into(),
             TimeSeriesView::new("speed").with_origin("plots").into(),

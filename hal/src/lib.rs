@@ -24,7 +24,7 @@ pub use ego::{ControlCommand, EgoState, Pose2D, VehicleGeometry};
 pub use error::HalError;
 pub use guard::{EmergencyGuard, GuardConfig, GuardInput, GuardState, GuardStatus, GuardedCommand};
 pub use object::{Box3D, Detection, GroundTruthObject, GuardObstacle, ObjectClass};
-pub use pipeline::{Observation, Stack, StackObserver, StackOutput, run_loop};
+pub use pipeline::{Observation, Severity, SourceEvent, Stack, StackObserver, StackOutput, run_loop};
 pub use route::{GroundTruth, RoutePoint, RoutingCommand};
 pub use traits::{Actuator, Controller, Planner, SensorSource};
 pub use trajectory::{Plan, Trajectory, Waypoint};

@@ -32,7 +32,22 @@ pub struct Observation {
     /// Privileged truth, present only when a simulator is the source.
     pub ground_truth: Option<GroundTruth>,
     /// Things the source reports (a collision, a device timing out).
-    pub events: Vec<String>,
+    pub events: Vec<SourceEvent>,
+}
+
+/// How much a source event matters to the person reading the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+}
+
+/// Something a source reports beside its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceEvent {
+    pub severity: Severity,
+    pub text: String,
 }
 
 /// What the stack decided in one control tick.

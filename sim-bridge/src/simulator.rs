@@ -126,8 +126,11 @@ impl SensorSource for Simulator {
             return Ok(None);
         }
         let now = self.now_ns();
-        let cameras =
-            if self.tick % self.config.camera_every_ticks.max(1) == 0 { self.render_cameras() } else { Vec::new() };
+        let cameras = if self.tick.is_multiple_of(self.config.camera_every_ticks.max(1)) {
+            self.render_cameras()
+        } else {
+            Vec::new()
+        };
         let obstacles = measure(&self.world, &self.radar, &mut self.rng);
         Ok(Some(Observation {
             timestamp_ns: now,

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 use vla_hal::{
-    Box3D, ControlCommand, EgoState, GroundTruth, GroundTruthObject, ObjectClass, Pose2D, RoutePoint, VehicleGeometry,
-    time::secs_to_nanos,
+    Box3D, ControlCommand, EgoState, GroundTruth, GroundTruthObject, ObjectClass, Pose2D, RoutePoint, Severity,
+    SourceEvent, VehicleGeometry, time::secs_to_nanos,
 };
 
 use crate::actors::{Actor, Motion, class_size, colour_for};
@@ -49,7 +49,7 @@ pub struct World {
     pub distance_m: f64,
     pub collisions: Vec<Collision>,
     pub min_ttc_s: Option<f64>,
-    events: Vec<String>,
+    events: Vec<SourceEvent>,
 }
 
 impl World {
@@ -132,7 +132,7 @@ impl World {
     }
 
     /// Events since the last call.
-    pub fn take_events(&mut self) -> Vec<String> {
+    pub fn take_events(&mut self) -> Vec<SourceEvent> {
         std::mem::take(&mut self.events)
     }
 
@@ -180,7 +180,10 @@ impl World {
             std::mem::take(&mut self.actors).into_iter().partition(Actor::left_the_map);
         self.actors = stay;
         for a in left {
-            self.events.push(format!("{} {} left the map", a.class.as_str(), a.id));
+            self.events.push(SourceEvent {
+                severity: Severity::Info,
+                text: format!("{} {} left the map", a.class.as_str(), a.id),
+            });
         }
         let before = self.ego.pose;
         self.ego.step(command.acceleration_mps2, command.steering_angle_rad, dt);
@@ -199,7 +202,10 @@ impl World {
             let b = actor.world_box(self.time_s);
             if footprints_overlap(&ego_fp, &b.footprint()) && !self.collisions.iter().any(|c| c.actor_id == actor.id) {
                 let impact = (ego_box.velocity[0] - b.velocity[0]).hypot(ego_box.velocity[1] - b.velocity[1]);
-                self.events.push(format!("collision with {} {} at {:.1} m/s", actor.class.as_str(), actor.id, impact));
+                self.events.push(SourceEvent {
+                    severity: Severity::Warning,
+                    text: format!("collision with {} {} at {:.1} m/s", actor.class.as_str(), actor.id, impact),
+                });
                 self.collisions.push(Collision {
                     time_s: self.time_s,
                     actor_id: actor.id,

@@ -35,7 +35,7 @@ impl View {
     }
 
     /// World point to camera frame.
-    pub fn to_camera(&self, p: [f32; 3]) -> [f32; 3] {
+    pub fn camera_point(&self, p: [f32; 3]) -> [f32; 3] {
         let m = &self.camera_from_world;
         [
             m[0][0] * p[0] + m[0][1] * p[1] + m[0][2] * p[2] + m[0][3],
@@ -65,7 +65,7 @@ impl Framebuffer {
 
     /// Draws one triangle, given in the world frame.
     pub fn draw(&mut self, view: &View, tri: &Triangle) {
-        let cam = tri.vertices.map(|v| view.to_camera(v));
+        let cam = tri.vertices.map(|v| view.camera_point(v));
         let behind = cam.iter().filter(|p| p[2] < NEAR_M).count();
         match behind {
             3 => {}

@@ -53,7 +53,7 @@ impl Chunk {
 
     /// Whether the bounding sphere meets the camera's view frustum.
     pub fn visible(&self, view: &View, far: f32) -> bool {
-        let c = view.to_camera(self.centre);
+        let c = view.camera_point(self.centre);
         let r = self.radius;
         if c[2] < -r || c[2] > far + r {
             return false;
