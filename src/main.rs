@@ -1,7 +1,9 @@
 //! `vla`: the one command-line program of the stack.
 
+mod eval_command;
 mod recording;
 mod render_command;
+mod run;
 mod sim_command;
 
 use std::path::PathBuf;
@@ -20,12 +22,16 @@ struct Cli {
 enum Command {
     /// Drive one scenario closed loop in the built-in simulator.
     Sim {
-        /// Built-in scenario name (`vla scenarios list`).
+        /// Library scenario name (`vla scenarios list`) or a .toml file.
         #[arg(long)]
         scenario: String,
-        /// Planner that drives: `expert` (privileged).
+        /// Planner that drives: `expert` (privileged) or `cv` (constant
+        /// velocity along the lane, blind to obstacles).
         #[arg(long, default_value = "expert")]
         planner: String,
+        /// The guard's emergency braking.
+        #[arg(long, value_enum, default_value = "on")]
+        guard: Switch,
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Write a Rerun recording (.rrd) of the drive.
@@ -52,7 +58,12 @@ enum Command {
         #[command(flatten)]
         cameras: CameraArgs,
     },
-    /// The built-in scenarios.
+    /// Evaluate planners.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
+    /// The scenario library.
     Scenarios {
         #[command(subcommand)]
         command: ScenariosCommand,
@@ -70,9 +81,37 @@ pub struct CameraArgs {
     pub image_height: u32,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Every scenario of a suite closed loop: table and JSON report.
+    ClosedLoop {
+        /// Suite: all, euro-ncap, everyday, clear-road, hazards.
+        #[arg(long)]
+        suite: String,
+        #[arg(long, default_value = "expert")]
+        planner: String,
+        #[arg(long, value_enum, default_value = "on")]
+        guard: Switch,
+        /// Seeds per scenario (0, 1, ... K-1).
+        #[arg(long, default_value_t = 1)]
+        seeds: u64,
+        /// Parallel runs (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+}
+
 #[derive(Subcommand)]
 enum ScenariosCommand {
-    /// One scenario per line: name, then description.
+    /// One scenario per line: name, suites, description.
     List,
 }
 
@@ -92,13 +131,31 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Sim { scenario, planner, seed, rerun, json, cameras } => {
-            sim_command::run(&sim_command::SimArgs { scenario, planner, seed, rerun, json, cameras })
+        Command::Sim { scenario, planner, guard, seed, rerun, json, cameras } => {
+            sim_command::run(&sim_command::SimArgs {
+                scenario,
+                planner,
+                guard: guard == Switch::On,
+                seed,
+                rerun,
+                json,
+                cameras,
+            })
+        }
+        Command::Eval { command: EvalCommand::ClosedLoop { suite, planner, guard, seeds, jobs, json } } => {
+            eval_command::closed_loop(&eval_command::EvalArgs {
+                suite: &suite,
+                planner: &planner,
+                guard: guard == Switch::On,
+                seeds,
+                jobs,
+                json: json.as_deref(),
+            })
         }
         Command::Render { scenario, seed, at, out, cameras } => render_command::run(&scenario, seed, at, &out, cameras),
         Command::Scenarios { command: ScenariosCommand::List } => {
-            for s in vla_sim_bridge::builtin::all() {
-                println!("{}\t{}", s.name, s.description);
+            for s in vla_sim_bridge::library::all()? {
+                println!("{}\t[{}]\t{}", s.name, s.suites.join(","), s.description);
             }
             Ok(())
         }

@@ -237,7 +237,7 @@ impl RoadLines {
                 }
             }
         }
-        add(&sim.world.route, rerun::Color::from_rgb(40, 220, 120), 0.05);
+        add(&sim.world.route.path, rerun::Color::from_rgb(40, 220, 120), 0.05);
         for j in &sim.world.network.junctions {
             let (cx, cy, h) = (j.center.0 as f32, j.center.1 as f32, j.half_size_m as f32);
             let corners = [(-h, -h), (h, -h), (h, h), (-h, h), (-h, -h)];

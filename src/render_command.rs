@@ -4,27 +4,29 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use vla_hal::{CameraFrame, CameraName, Stack, run_loop};
-use vla_sim_bridge::{SimConfig, Simulator};
+use vla_hal::{CameraFrame, CameraName};
+use vla_sim_bridge::SimConfig;
 
 use crate::CameraArgs;
-use crate::sim_command::{NoObserver, scenario_by_name, stack_for};
+use crate::run::{RunSpec, load_scenario, run_scenario};
 
 pub fn run(scenario: &str, seed: u64, at_s: f64, out: &Path, cameras: CameraArgs) -> Result<()> {
-    let mut scenario = scenario_by_name(scenario)?;
+    let mut scenario = load_scenario(scenario)?;
     scenario.duration_s = at_s.min(scenario.duration_s);
-    // Cameras are rendered once, at the end.
-    let config = SimConfig {
-        seed,
-        render_cameras: true,
-        camera_every_ticks: u64::MAX,
-        image_width: cameras.image_width,
-        image_height: cameras.image_height,
-        ..SimConfig::default()
+    let spec = RunSpec {
+        planner: "expert".into(),
+        guard: true,
+        sim: SimConfig {
+            seed,
+            render_cameras: true,
+            // Only the last moment is rendered, below.
+            camera_every_ticks: u64::MAX,
+            image_width: cameras.image_width,
+            image_height: cameras.image_height,
+            ..SimConfig::default()
+        },
     };
-    let mut sim = Simulator::new(scenario, config).context("building the scenario")?;
-    let mut stack: Stack = stack_for("expert")?;
-    run_loop(&mut sim, &mut stack, &mut NoObserver).context("closed-loop run")?;
+    let (mut sim, _) = run_scenario(scenario, &spec, None)?;
     let frames = sim.render_cameras();
     mosaic(&frames)?.save(out).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {} (six cameras at t = {:.1} s)", out.display(), sim.world.time_s);

@@ -43,6 +43,9 @@ pub struct GuardConfig {
     pub plan_extension_m: f64,
     /// Extra half-width added to each side of the ego corridor (m).
     pub corridor_margin_m: f64,
+    /// Whether the guard brakes for obstacles at all. Off only to measure
+    /// what a planner does alone; limits and the watchdog stay active.
+    pub emergency_braking: bool,
     /// How far ahead the corridor is checked (m).
     pub corridor_length_m: f64,
     /// Distance to keep to an obstacle when stopped (m).
@@ -82,6 +85,7 @@ impl Default for GuardConfig {
             inertia_horizon_s: 1.0,
             plan_extension_m: 8.0,
             corridor_margin_m: 0.3,
+            emergency_braking: true,
             corridor_length_m: 80.0,
             stop_margin_m: 1.0,
             warning_ttc_s: 2.6,
@@ -248,7 +252,7 @@ impl EmergencyGuard {
         // 3. Staged emergency response.
         let speed = if ego_valid { ego.speed_mps.max(0.0) } else { 0.0 };
         let mut response = GuardState::Nominal;
-        if let Some(t) = threat {
+        if let Some(t) = threat.filter(|_| cfg.emergency_braking) {
             status.min_ttc_s = (t.closing_mps > 0.0).then(|| t.gap_m.max(0.0) / t.closing_mps);
             status.trigger_track_id = Some(t.track_id);
             response = self.response_to(&t);

@@ -25,6 +25,6 @@ pub use error::HalError;
 pub use guard::{EmergencyGuard, GuardConfig, GuardInput, GuardState, GuardStatus, GuardedCommand};
 pub use object::{Box3D, Detection, GroundTruthObject, GuardObstacle, ObjectClass};
 pub use pipeline::{Observation, Severity, SourceEvent, Stack, StackObserver, StackOutput, run_loop};
-pub use route::{GroundTruth, RoutePoint, RoutingCommand};
+pub use route::{GroundTruth, Route, RoutePoint, RoutingCommand};
 pub use traits::{Actuator, Controller, Planner, SensorSource};
 pub use trajectory::{Plan, Trajectory, Waypoint};

@@ -11,7 +11,7 @@ use crate::ego::EgoState;
 use crate::error::HalError;
 use crate::guard::{EmergencyGuard, GuardInput, GuardStatus, GuardedCommand};
 use crate::object::GuardObstacle;
-use crate::route::{GroundTruth, RoutingCommand};
+use crate::route::{GroundTruth, Route};
 use crate::time::secs_to_nanos;
 use crate::traits::{Actuator, Controller, Planner, SensorSource};
 use crate::trajectory::Plan;
@@ -26,7 +26,7 @@ pub struct Observation {
     /// The newest frame of each camera, when new frames arrived this tick.
     pub cameras: Vec<CameraFrame>,
     pub rig: Arc<CameraRig>,
-    pub route: RoutingCommand,
+    pub route: Route,
     /// The guard sensor's latest list and its time stamp.
     pub guard_obstacles: Option<(u64, Vec<GuardObstacle>)>,
     /// Privileged truth, present only when a simulator is the source.

@@ -1,6 +1,9 @@
-//! Planners and control: the trajectory-tracking controller now; the
-//! EMMA-style model, its baselines and the route/intent layer as they land.
+//! Planners and control: the constant-velocity baseline and the
+//! trajectory-tracking controller now; the EMMA-style model, the ego-MLP
+//! baseline and the route/intent layer as they land.
 
+pub mod baselines;
 pub mod controller;
 
+pub use baselines::ConstantVelocityPlanner;
 pub use controller::{TrackerConfig, TrajectoryTracker};

@@ -7,17 +7,17 @@ use std::time::Instant;
 use vla_hal::{
     Actuator, ControlCommand, EmergencyGuard, GuardConfig, GuardInput, Plan, SensorSource, Trajectory, VehicleGeometry,
 };
-use vla_sim_bridge::{SimConfig, Simulator, builtin};
+use vla_sim_bridge::{SimConfig, Simulator, library};
 
 const TICKS: usize = 200;
 const RUNS: usize = 7;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut results = Vec::new();
-    for scenario in ["straight-traffic", "intersection-left", "night-fog-traffic"] {
+    for scenario in ["following-traffic", "intersection-left", "night-following"] {
         let mut fps = Vec::new();
         for _ in 0..RUNS {
-            let scenario = builtin::by_name(scenario).ok_or("scenario missing")?;
+            let scenario = library::by_name(scenario)?;
             // Every tick renders: the camera period is one tick here.
             let config = SimConfig { camera_every_ticks: 1, ..SimConfig::default() };
             let mut sim = Simulator::new(scenario, config)?;

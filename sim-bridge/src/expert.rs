@@ -71,8 +71,8 @@ impl ExpertPlanner {
 
     /// The nearest object blocking the route: gap from the front bumper
     /// along the path and its speed along the path.
-    fn leader(&self, gt: &GroundTruth, path: &Polyline, s_ego: f64) -> Option<Leader> {
-        let half_corridor = gt.lane_width_m / 2.0 + self.config.path_margin_m;
+    fn leader(&self, gt: &GroundTruth, lane_width_m: f64, path: &Polyline, s_ego: f64) -> Option<Leader> {
+        let half_corridor = lane_width_m / 2.0 + self.config.path_margin_m;
         let front = self.geometry.front_overhang_from_origin_m();
         gt.objects
             .iter()
@@ -121,17 +121,18 @@ impl Planner for ExpertPlanner {
             device: "expert planner".to_string(),
             reason: "needs the simulator's ground truth; it cannot drive from sensors or logs".to_string(),
         })?;
-        if gt.route_ahead.len() < 2 {
+        let route = &obs.route;
+        if route.centre_line.len() < 2 {
             return Err(HalError::Device {
                 device: "expert planner".to_string(),
                 reason: "route ahead is empty".to_string(),
             });
         }
-        let vertices: Vec<(f64, f64)> = gt.route_ahead.iter().map(|p| (p.x, p.y)).collect();
+        let vertices: Vec<(f64, f64)> = route.centre_line.iter().map(|p| (p.x, p.y)).collect();
         let path = Polyline::from_vertices(&vertices);
-        let mut limits = Vec::with_capacity(gt.route_ahead.len());
+        let mut limits = Vec::with_capacity(route.centre_line.len());
         let mut s_acc = 0.0;
-        for pair in gt.route_ahead.windows(2) {
+        for pair in route.centre_line.windows(2) {
             limits.push((s_acc, pair[0].speed_limit_mps));
             s_acc += (pair[1].x - pair[0].x).hypot(pair[1].y - pair[0].y);
         }
@@ -140,7 +141,7 @@ impl Planner for ExpertPlanner {
         // Roll the IDM forward over the horizon; the leader keeps its speed.
         let dt = 0.1;
         let (mut s, mut v) = (s_start, obs.ego.speed_mps.max(0.0));
-        let mut leader = self.leader(gt, &path, s_start);
+        let mut leader = self.leader(gt, route.lane_width_m, &path, s_start);
         let mut waypoints = [Waypoint::default(); TRAJECTORY_STEPS];
         let steps_per_point = (TRAJECTORY_STEP_S / dt).round() as usize;
         for w in waypoints.iter_mut() {

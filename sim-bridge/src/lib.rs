@@ -10,16 +10,22 @@ pub mod error;
 pub mod expert;
 pub mod geometry;
 pub mod idm;
+pub mod library;
+pub mod metrics;
 pub mod polyline;
 pub mod radar;
 pub mod render;
 pub mod road;
+pub mod route_plan;
 pub mod scenario;
 pub mod simulator;
 pub mod world;
 
+#[cfg(test)]
+mod behaviour_tests;
+
 pub use error::SimError;
 pub use expert::{ExpertConfig, ExpertPlanner};
-pub use scenario::{Scenario, builtin};
+pub use scenario::Scenario;
 pub use simulator::{SimConfig, SimSummary, Simulator};
 pub use world::World;

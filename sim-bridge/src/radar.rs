@@ -41,7 +41,7 @@ pub fn measure(world: &World, config: &RadarConfig, rng: &mut ChaCha8Rng) -> Vec
     let ego_speed = world.ego.speed_mps;
     let mut out = Vec::new();
     for actor in &world.actors {
-        let b = to_ego_frame(&ego, &actor.world_box(world.time_s));
+        let b = to_ego_frame(&ego, &actor.world_box());
         let (x, y) = nearest_point_to_origin(&b.footprint());
         let range = x.hypot(y);
         let bearing = y.atan2(x);

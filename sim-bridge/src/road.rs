@@ -150,6 +150,20 @@ impl RoadNetwork {
         self.lanes.get(lane)?.successors.iter().find(|(t, _)| *t == turn).map(|&(_, id)| id)
     }
 
+    /// Whether a world point lies on the paved road (a segment's carriageway
+    /// or a junction), not on the pavement or beyond.
+    pub fn on_road(&self, x: f64, y: f64) -> bool {
+        self.junctions
+            .iter()
+            .any(|j| (x - j.center.0).abs() <= j.half_size_m && (y - j.center.1).abs() <= j.half_size_m)
+            || self.segments.iter().any(|seg| {
+                let p = seg.reference.project(x, y, 0.0, seg.reference.length());
+                let end = seg.reference.at(p.s);
+                let along = (x - end.x) * end.heading.cos() + (y - end.y) * end.heading.sin();
+                along.abs() < 0.5 && p.d.abs() <= seg.half_width_m()
+            })
+    }
+
     /// The centre lines of a sequence of lanes as one path.
     pub fn path_through(&self, lanes: &[LaneId]) -> Option<Polyline> {
         let parts: Option<Vec<&Polyline>> = lanes.iter().map(|&id| self.lane(id).map(|l| &l.centre)).collect();

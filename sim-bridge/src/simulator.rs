@@ -13,6 +13,7 @@ use vla_hal::{
 };
 
 use crate::error::SimError;
+use crate::metrics::{NcapBand, driving_score, ncap_band};
 use crate::radar::{RadarConfig, measure};
 use crate::render::Renderer;
 use crate::scenario::Scenario;
@@ -50,6 +51,23 @@ pub struct SimSummary {
     pub distance_m: f64,
     pub duration_s: f64,
     pub route_completion: f64,
+    pub off_road: bool,
+    pub max_decel_mps2: f64,
+    pub max_jerk_mps3: f64,
+    pub max_lat_accel_mps2: f64,
+    /// Route completion times infraction penalties (see [`crate::metrics`]).
+    pub driving_score: f64,
+    /// Euro NCAP-style outcome, for scenarios that reproduce a Euro NCAP test.
+    pub euro_ncap: Option<NcapOutcome>,
+}
+
+/// How a Euro NCAP test went: its band and score fraction by impact speed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NcapOutcome {
+    pub test: String,
+    pub speed_kmh: f64,
+    pub band: NcapBand,
+    pub score: f64,
 }
 
 /// The built-in simulator, source and sink of the closed loop.
@@ -94,6 +112,12 @@ impl Simulator {
     }
 
     pub fn summary(&self) -> SimSummary {
+        let w = &self.world;
+        let route_completion = w.route_completion();
+        let euro_ncap = w.scenario.euro_ncap.as_ref().map(|case| {
+            let (band, score) = ncap_band(case, w.collisions.first().map(|c| c.impact_speed_mps));
+            NcapOutcome { test: case.test.clone(), speed_kmh: case.speed_kmh, band, score }
+        });
         SimSummary {
             scenario: self.world.scenario.name.clone(),
             seed: self.config.seed,
@@ -102,7 +126,13 @@ impl Simulator {
             min_ttc_s: self.world.min_ttc_s,
             distance_m: self.world.distance_m,
             duration_s: self.world.time_s,
-            route_completion: self.world.route_completion(),
+            route_completion,
+            off_road: w.motion.off_road,
+            max_decel_mps2: w.motion.max_decel_mps2,
+            max_jerk_mps3: w.motion.max_jerk_mps3,
+            max_lat_accel_mps2: w.motion.max_lat_accel_mps2,
+            driving_score: driving_score(route_completion, &w.collisions, w.motion.off_road),
+            euro_ncap,
         }
     }
 
@@ -137,7 +167,7 @@ impl SensorSource for Simulator {
             ego: self.world.ego_state(),
             cameras,
             rig: Arc::clone(&self.rig),
-            route: self.world.scenario.ego.routing_command,
+            route: self.world.route_input(),
             guard_obstacles: Some((now, obstacles)),
             ground_truth: Some(self.world.ground_truth()),
             events: self.world.take_events(),

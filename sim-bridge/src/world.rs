@@ -1,27 +1,32 @@
 //! The simulated world: road network, ego vehicle on its route, traffic,
-//! and the bookkeeping of what happened (collisions, closest approach).
+//! and the bookkeeping of what happened (collisions, closest approach,
+//! comfort, road keeping).
 
 use serde::Serialize;
 use vla_hal::{
-    Box3D, ControlCommand, EgoState, GroundTruth, GroundTruthObject, ObjectClass, Pose2D, RoutePoint, Severity,
-    SourceEvent, VehicleGeometry, time::secs_to_nanos,
+    Box3D, ControlCommand, EgoState, GroundTruth, GroundTruthObject, ObjectClass, Pose2D, Route, RoutePoint, Severity,
+    SourceEvent, VehicleGeometry, ego::wrap_angle, time::secs_to_nanos,
 };
 
-use crate::actors::{Actor, Motion, class_size, colour_for};
+use crate::actors::{Actor, Drive, Motion, TriggerContext, class_size, colour_for};
 use crate::ego_dynamics::{EgoDynamics, EgoLimits};
 use crate::error::SimError;
 use crate::geometry::footprints_overlap;
 use crate::idm::{IdmParams, Leader};
+use crate::metrics::MotionMetrics;
 use crate::polyline::Polyline;
-use crate::road::{LaneId, RoadNetwork, Turn};
-use crate::scenario::{ActorSpec, LaneRef, Scenario};
+use crate::road::RoadNetwork;
+use crate::route_plan::{RoutePlan, follow_lanes, lane_id, plan_route};
+use crate::scenario::{ActorSpec, Scenario, VehicleBehaviour};
 
-/// How far ahead of the ego the ground-truth route reaches (m).
+/// How far ahead of the ego the route centre line reaches (m).
 const ROUTE_AHEAD_M: f64 = 150.0;
-/// Spacing of ground-truth route points (m).
+/// Spacing of route centre-line points (m).
 const ROUTE_POINT_SPACING_M: f64 = 1.0;
 /// How far ahead lane followers look for a leader (m).
 const LEADER_LOOKAHEAD_M: f64 = 80.0;
+/// Below this speed the ego counts as standing still (m/s).
+const STOPPED_MPS: f64 = 0.05;
 
 /// A contact between the ego and an actor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,51 +42,59 @@ pub struct Collision {
 pub struct World {
     pub scenario: Scenario,
     pub network: RoadNetwork,
-    /// The ego's route as one centre line, and its speed limit by arc length.
-    pub route: Polyline,
-    route_limits: Vec<(f64, f64)>,
+    pub route: RoutePlan,
     pub ego: EgoDynamics,
     pub geometry: VehicleGeometry,
-    /// Progress of the ego along its route (m).
+    /// Progress of the ego along its route (arc length, m).
     pub route_progress_m: f64,
     pub actors: Vec<Actor>,
     pub time_s: f64,
     pub distance_m: f64,
     pub collisions: Vec<Collision>,
     pub min_ttc_s: Option<f64>,
+    pub motion: MotionMetrics,
+    stopped_since: Option<f64>,
+    idm: IdmParams,
     events: Vec<SourceEvent>,
 }
 
 impl World {
     pub fn new(scenario: Scenario) -> Result<Self, SimError> {
         let network = RoadNetwork::build(&scenario.road);
-        let start = lane_id(&network, &scenario.ego.lane, "ego.lane")?;
-        let (route_lanes, route) = follow_route(&network, start, &scenario.ego.turns, "ego.turns")?;
-        let mut route_limits = Vec::new();
-        let mut s = 0.0;
-        for &id in &route_lanes {
-            let lane = &network.lanes[id];
-            route_limits.push((s, lane.speed_limit_mps.min(scenario.ego.cruise_speed_mps)));
-            s += lane.centre.length();
+        let ego_spec = &scenario.ego;
+        let route = plan_route(
+            &network,
+            &ego_spec.lane,
+            ego_spec.s_m,
+            &ego_spec.routing,
+            ego_spec.cruise_speed(),
+            ego_spec.route_length_m,
+            &scenario.name,
+        )?;
+        if ego_spec.s_m >= route.end_s {
+            return Err(SimError::Scenario {
+                scenario: scenario.name.clone(),
+                field: "ego.s_m".into(),
+                reason: format!("starts at {} m, past the end of its route ({:.0} m)", ego_spec.s_m, route.end_s),
+            });
         }
-        let start_pose = route.at(scenario.ego.s_m);
+        let start_pose = route.path.at(ego_spec.s_m);
         let ego = EgoDynamics::new(
             Pose2D::new(start_pose.x, start_pose.y, start_pose.heading),
-            scenario.ego.speed_mps,
+            ego_spec.speed_mps,
             EgoLimits::default(),
         );
         let actors = scenario
             .actors
             .iter()
             .enumerate()
-            .map(|(i, spec)| build_actor(&network, i as u32 + 1, spec))
+            .map(|(i, spec)| build_actor(&network, i, spec, &scenario.name))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            route_progress_m: scenario.ego.s_m,
+            route_progress_m: ego_spec.s_m,
             scenario,
             network,
             route,
-            route_limits,
             ego,
             geometry: VehicleGeometry::default(),
             actors,
@@ -89,6 +102,9 @@ impl World {
             distance_m: 0.0,
             collisions: Vec::new(),
             min_ttc_s: None,
+            motion: MotionMetrics::default(),
+            stopped_since: None,
+            idm: IdmParams::default(),
             events: Vec::new(),
         })
     }
@@ -120,15 +136,17 @@ impl World {
 
     /// Fraction of the route from the start position to its end covered.
     pub fn route_completion(&self) -> f64 {
-        let total = self.route.length() - self.scenario.ego.s_m;
-        if total <= 0.0 { 1.0 } else { ((self.route_progress_m - self.scenario.ego.s_m) / total).clamp(0.0, 1.0) }
+        let total = self.route.end_s - self.route.start_s;
+        if total <= 0.0 { 1.0 } else { ((self.route_progress_m - self.route.start_s) / total).clamp(0.0, 1.0) }
     }
 
-    /// Whether the scenario is over: time up, a collision, or the route's end.
+    /// Whether the run is over: time up, or an end condition met.
     pub fn finished(&self) -> bool {
+        let end = &self.scenario.end;
         self.time_s >= self.scenario.duration_s - 1e-9
-            || !self.collisions.is_empty()
-            || self.route_progress_m >= self.route.length() - 10.0
+            || (end.on_collision && !self.collisions.is_empty())
+            || (end.on_route_complete && self.route_progress_m >= self.route.end_s - 1.0)
+            || end.after_ego_stopped_s.is_some_and(|wait| self.stopped_since.is_some_and(|t| self.time_s - t >= wait))
     }
 
     /// Events since the last call.
@@ -136,8 +154,28 @@ impl World {
         std::mem::take(&mut self.events)
     }
 
-    fn speed_limit_at(&self, s: f64) -> f64 {
-        self.route_limits.iter().rev().find(|(s0, _)| s >= *s0).map_or(0.0, |&(_, v)| v)
+    /// The route input of the stack: command and centre line in the ego frame.
+    pub fn route_input(&self) -> Route {
+        let ego = self.ego.pose;
+        let mut centre_line = Vec::new();
+        let path = &self.route.path;
+        let mut s = self.route_progress_m - 2.0;
+        while s <= (self.route_progress_m + ROUTE_AHEAD_M).min(path.length()) {
+            let p = path.at(s);
+            let (x, y) = ego.inverse_transform_point(p.x, p.y);
+            centre_line.push(RoutePoint {
+                x,
+                y,
+                heading: wrap_angle(p.heading - ego.yaw),
+                speed_limit_mps: self.route.speed_limit_at(s),
+            });
+            s += ROUTE_POINT_SPACING_M;
+        }
+        Route {
+            command: self.route.command_at(self.route_progress_m),
+            centre_line,
+            lane_width_m: crate::road::LANE_WIDTH_M,
+        }
     }
 
     /// Privileged truth in the ego frame.
@@ -146,33 +184,18 @@ impl World {
         let objects = self
             .actors
             .iter()
-            .map(|a| GroundTruthObject {
-                id: a.id,
-                class: a.class,
-                bbox: to_ego_frame(&ego, &a.world_box(self.time_s)),
-            })
+            .map(|a| GroundTruthObject { id: a.id, class: a.class, bbox: to_ego_frame(&ego, &a.world_box()) })
             .collect();
-        let mut route_ahead = Vec::new();
-        let mut s = self.route_progress_m - 2.0;
-        while s <= (self.route_progress_m + ROUTE_AHEAD_M).min(self.route.length()) {
-            let p = self.route.at(s);
-            let (x, y) = ego.inverse_transform_point(p.x, p.y);
-            route_ahead.push(RoutePoint {
-                x,
-                y,
-                heading: vla_hal::ego::wrap_angle(p.heading - ego.yaw),
-                speed_limit_mps: self.speed_limit_at(s),
-            });
-            s += ROUTE_POINT_SPACING_M;
-        }
-        GroundTruth { objects, route_ahead, lane_width_m: crate::road::LANE_WIDTH_M }
+        GroundTruth { objects }
     }
 
     /// Advances the world by `dt` with the ego following `command`.
     pub(crate) fn step(&mut self, command: &ControlCommand, dt: f64) {
+        let contexts: Vec<TriggerContext> = self.actors.iter().map(|a| self.trigger_context(a)).collect();
         let leaders: Vec<Option<Leader>> = (0..self.actors.len()).map(|i| self.leader_of(i)).collect();
-        for (actor, leader) in self.actors.iter_mut().zip(leaders) {
-            actor.step(self.time_s, dt, leader);
+        let idm = self.idm;
+        for ((actor, ctx), leader) in self.actors.iter_mut().zip(&contexts).zip(leaders) {
+            actor.step(ctx, dt, leader, &idm);
         }
         // Traffic that reaches the end of the mapped road drives on out of
         // the world instead of parking there.
@@ -189,17 +212,36 @@ impl World {
         self.ego.step(command.acceleration_mps2, command.steering_angle_rad, dt);
         self.distance_m += (self.ego.pose.x - before.x).hypot(self.ego.pose.y - before.y);
         let window = (self.route_progress_m - 5.0, self.route_progress_m + 10.0);
-        self.route_progress_m =
-            self.route_progress_m.max(self.route.project(self.ego.pose.x, self.ego.pose.y, window.0, window.1).s);
+        let progress = self.route.path.project(self.ego.pose.x, self.ego.pose.y, window.0, window.1).s;
+        self.route_progress_m = self.route_progress_m.max(progress);
         self.time_s += dt;
-        self.update_safety_metrics();
+        self.stopped_since = match (self.ego.speed_mps < STOPPED_MPS, self.stopped_since) {
+            (true, None) => Some(self.time_s),
+            (true, since) => since,
+            (false, _) => None,
+        };
+        self.update_safety_metrics(dt);
     }
 
-    fn update_safety_metrics(&mut self) {
+    fn trigger_context(&self, actor: &Actor) -> TriggerContext {
+        let b = actor.world_box();
+        let ego = self.ego_box();
+        let ego_lateral_m = actor
+            .lane_position()
+            .map_or(0.0, |(path, s, _)| path.project(ego.center[0], ego.center[1], (s - 30.0).max(0.0), s + 30.0).d);
+        TriggerContext {
+            time_s: self.time_s,
+            distance_to_ego_m: (b.center[0] - ego.center[0]).hypot(b.center[1] - ego.center[1]),
+            ttc_to_ego_s: self.time_to_collision(&b),
+            ego_lateral_m,
+        }
+    }
+
+    fn update_safety_metrics(&mut self, dt: f64) {
         let ego_box = self.ego_box();
         let ego_fp = ego_box.footprint();
         for actor in &self.actors {
-            let b = actor.world_box(self.time_s);
+            let b = actor.world_box();
             if footprints_overlap(&ego_fp, &b.footprint()) && !self.collisions.iter().any(|c| c.actor_id == actor.id) {
                 let impact = (ego_box.velocity[0] - b.velocity[0]).hypot(ego_box.velocity[1] - b.velocity[1]);
                 self.events.push(SourceEvent {
@@ -217,6 +259,17 @@ impl World {
                 self.min_ttc_s = Some(self.min_ttc_s.map_or(ttc, |m| m.min(ttc)));
             }
         }
+        // Off the road means a wheel off the paved surface (the body may overhang).
+        let g = &self.geometry;
+        let half_track = g.width_m / 2.0 - 0.15;
+        let on_road =
+            [(0.0, half_track), (0.0, -half_track), (g.wheelbase_m, half_track), (g.wheelbase_m, -half_track)]
+                .iter()
+                .all(|&(x, y)| {
+                    let (wx, wy) = self.ego.pose.transform_point(x, y);
+                    self.network.on_road(wx, wy)
+                });
+        self.motion.update(self.ego.accel_mps2, self.ego.speed_mps * self.ego.yaw_rate(), on_road, dt);
     }
 
     /// Time-to-collision with an object that overlaps the ego's swept path
@@ -224,8 +277,9 @@ impl World {
     /// the object is not in the path ahead or does not close in.
     fn time_to_collision(&self, b: &Box3D) -> Option<f64> {
         let s_ego = self.route_progress_m;
-        let proj = self.route.project(b.center[0], b.center[1], s_ego, s_ego + ROUTE_AHEAD_M);
-        let heading = self.route.at(proj.s).heading;
+        let path = &self.route.path;
+        let proj = path.project(b.center[0], b.center[1], s_ego, s_ego + ROUTE_AHEAD_M);
+        let heading = path.at(proj.s).heading;
         let rel = b.yaw - heading;
         let half_along = 0.5 * (b.size[0] * rel.cos().abs() + b.size[1] * rel.sin().abs());
         let half_across = 0.5 * (b.size[0] * rel.sin().abs() + b.size[1] * rel.cos().abs());
@@ -235,28 +289,27 @@ impl World {
         (in_path && gap >= 0.0 && proj.s < s_ego + ROUTE_AHEAD_M && closing > 0.05).then(|| gap / closing)
     }
 
-    /// The nearest thing ahead of lane follower `i` in its lane, the ego included.
+    /// The nearest thing ahead of vehicle `i` in its lane, the ego included.
     fn leader_of(&self, i: usize) -> Option<Leader> {
         let me = &self.actors[i];
-        let Motion::LaneFollowing { path, s, .. } = &me.motion else { return None };
-        let ego_box = self.ego_box();
+        let (path, s, my_offset) = me.lane_position()?;
         let others = self
             .actors
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
-            .map(|(_, a)| a.world_box(self.time_s))
-            .chain(std::iter::once(ego_box));
+            .map(|(_, a)| a.world_box())
+            .chain(std::iter::once(self.ego_box()));
         others
             .filter_map(|b| {
-                let proj = path.project(b.center[0], b.center[1], *s, *s + LEADER_LOOKAHEAD_M);
+                let proj = path.project(b.center[0], b.center[1], s, s + LEADER_LOOKAHEAD_M);
                 let heading = path.at(proj.s).heading;
                 let rel = b.yaw - heading;
                 let half_along = 0.5 * (b.size[0] * rel.cos().abs() + b.size[1] * rel.sin().abs());
                 let half_across = 0.5 * (b.size[0] * rel.sin().abs() + b.size[1] * rel.cos().abs());
-                let ahead = proj.s > *s + 0.1 && proj.s < *s + LEADER_LOOKAHEAD_M;
-                (ahead && proj.d.abs() < 1.75 + half_across).then(|| Leader {
-                    gap_m: proj.s - *s - me.size[0] / 2.0 - half_along,
+                let ahead = proj.s > s + 0.1 && proj.s < s + LEADER_LOOKAHEAD_M;
+                (ahead && (proj.d - my_offset).abs() < me.size[1] / 2.0 + half_across + 0.3).then(|| Leader {
+                    gap_m: proj.s - s - me.size[0] / 2.0 - half_along,
                     speed_mps: (b.velocity[0] * heading.cos() + b.velocity[1] * heading.sin()).max(0.0),
                 })
             })
@@ -268,158 +321,74 @@ impl World {
 pub fn to_ego_frame(world_from_ego: &Pose2D, b: &Box3D) -> Box3D {
     let (x, y) = world_from_ego.inverse_transform_point(b.center[0], b.center[1]);
     let (vx, vy) = Pose2D::new(0.0, 0.0, -world_from_ego.yaw).rotate_vector(b.velocity[0], b.velocity[1]);
-    Box3D {
-        center: [x, y, b.center[2]],
-        size: b.size,
-        yaw: vla_hal::ego::wrap_angle(b.yaw - world_from_ego.yaw),
-        velocity: [vx, vy],
-    }
+    Box3D { center: [x, y, b.center[2]], size: b.size, yaw: wrap_angle(b.yaw - world_from_ego.yaw), velocity: [vx, vy] }
 }
 
-fn lane_id(network: &RoadNetwork, lane: &LaneRef, field: &str) -> Result<LaneId, SimError> {
-    network.lane_on(lane.segment, lane.direction, lane.index).ok_or_else(|| SimError::Scenario {
-        field: field.to_string(),
-        reason: format!(
-            "no lane {} {:?} on road segment {} (the road has {} segments)",
-            lane.index,
-            lane.direction,
-            lane.segment,
-            network.segments.len()
-        ),
-    })
-}
-
-/// The lanes from `start` on, taking `turns` at successive junctions.
-fn follow_route(
-    network: &RoadNetwork,
-    start: LaneId,
-    turns: &[Turn],
-    field: &str,
-) -> Result<(Vec<LaneId>, Polyline), SimError> {
-    let mut lanes = vec![start];
-    let mut turns = turns.iter();
-    while let Some(lane) = network.lane(*lanes.last().unwrap_or(&start)) {
-        let next = match lane.successors.as_slice() {
-            [] => break,
-            [(_, only)] => *only,
-            options => {
-                let turn = turns.next().ok_or_else(|| SimError::Scenario {
-                    field: field.to_string(),
-                    reason: format!(
-                        "the route reaches an intersection but no turn is given for it (choices: {:?})",
-                        options.iter().map(|o| o.0).collect::<Vec<_>>()
-                    ),
-                })?;
-                network.successor(lane.id, *turn).ok_or_else(|| SimError::Scenario {
-                    field: field.to_string(),
-                    reason: format!("turn {turn:?} is not possible from this lane"),
-                })?
-            }
-        };
-        if lanes.len() > 64 || lanes.contains(&next) {
-            break;
-        }
-        lanes.push(next);
-    }
-    let path = network
-        .path_through(&lanes)
-        .ok_or_else(|| SimError::Scenario { field: field.to_string(), reason: "route has no lanes".to_string() })?;
-    Ok((lanes, path))
-}
-
-fn build_actor(network: &RoadNetwork, id: u32, spec: &ActorSpec) -> Result<Actor, SimError> {
-    let field = |name: &str| format!("actors[{}].{name}", id - 1);
-    let (class, motion) = match spec {
-        ActorSpec::Vehicle { class, lane, s_m, speed_mps, desired_speed_mps, turns } => {
-            let start = lane_id(network, lane, &field("lane"))?;
-            let (_, path) = follow_route(network, start, turns, &field("turns"))?;
-            (
-                *class,
-                Motion::LaneFollowing {
-                    path,
-                    s: *s_m,
-                    speed_mps: *speed_mps,
-                    desired_speed_mps: *desired_speed_mps,
-                    idm: IdmParams::default(),
-                },
-            )
-        }
-        ActorSpec::Pedestrian { path, speed_mps, start_time_s } => {
-            if path.len() < 2 {
+fn build_actor(network: &RoadNetwork, index: usize, spec: &ActorSpec, scenario: &str) -> Result<Actor, SimError> {
+    let id = index as u32 + 1;
+    let field = |name: &str| format!("actors[{index}].{name}");
+    let (class, size, motion) = match spec {
+        ActorSpec::Vehicle { class, lane, s_m, speed_mps, desired_speed_mps, lateral_offset_m, behaviour, turns } => {
+            let start = lane_id(network, lane, scenario, &field("lane"))?;
+            let lanes = follow_lanes(network, start, turns, scenario, &field("turns"))?;
+            let path =
+                network.path_through(&lanes).unwrap_or_else(|| Polyline::from_vertices(&[(0.0, 0.0), (1.0, 0.0)]));
+            if *s_m >= path.length() {
                 return Err(SimError::Scenario {
-                    field: field("path"),
-                    reason: format!("needs at least 2 points, has {}", path.len()),
+                    scenario: scenario.to_string(),
+                    field: field("s_m"),
+                    reason: format!("is {s_m} m, beyond the end of its lane ({:.0} m)", path.length()),
                 });
             }
-            let vertices: Vec<(f64, f64)> = path.iter().map(|p| (p[0], p[1])).collect();
-            (
-                ObjectClass::Pedestrian,
-                Motion::Walking {
-                    path: Polyline::from_vertices(&vertices),
-                    s: 0.0,
-                    speed_mps: *speed_mps,
-                    start_time_s: *start_time_s,
+            let desired = desired_speed_mps.unwrap_or(*speed_mps);
+            let drive = match *behaviour {
+                VehicleBehaviour::Idm => Drive::Idm { desired_speed_mps: desired },
+                VehicleBehaviour::ConstantSpeed => Drive::ConstantSpeed,
+                VehicleBehaviour::BrakeToStop { decel_mps2, trigger, resume_after_s } => Drive::BrakeToStop {
+                    decel_mps2,
+                    trigger,
+                    resume_after_s,
+                    cruise_speed_mps: desired,
+                    braking: false,
+                    stopped_at: None,
                 },
-            )
+                VehicleBehaviour::CutIn { trigger, duration_s } => {
+                    Drive::LaneChange { desired_speed_mps: desired, trigger, side: None, duration_s, started: None }
+                }
+                VehicleBehaviour::CutOut { side, trigger, duration_s } => Drive::LaneChange {
+                    desired_speed_mps: desired,
+                    trigger,
+                    side: Some(side),
+                    duration_s,
+                    started: None,
+                },
+            };
+            let motion = Motion::OnLane {
+                path,
+                s: *s_m,
+                speed_mps: *speed_mps,
+                lateral_offset_m: *lateral_offset_m,
+                lateral_rate_mps: 0.0,
+                lane_width_m: network.lanes[start].width_m,
+                drive,
+            };
+            (*class, class_size(*class), motion)
         }
-        ActorSpec::Static { class, position, yaw_deg } => {
-            (*class, Motion::Static { pose: Pose2D::new(position[0], position[1], yaw_deg.to_radians()) })
+        ActorSpec::Pedestrian { path, speed_mps, trigger, size } => {
+            let vertices: Vec<(f64, f64)> = path.iter().map(|p| (p[0], p[1])).collect();
+            let motion = Motion::Walking {
+                path: Polyline::from_vertices(&vertices),
+                s: 0.0,
+                speed_mps: *speed_mps,
+                trigger: *trigger,
+                walking: false,
+            };
+            (ObjectClass::Pedestrian, size.unwrap_or(class_size(ObjectClass::Pedestrian)), motion)
+        }
+        ActorSpec::Static { class, position, yaw_deg, size } => {
+            let pose = Pose2D::new(position[0], position[1], yaw_deg.to_radians());
+            (*class, size.unwrap_or(class_size(*class)), Motion::Static { pose })
         }
     };
-    Ok(Actor { id, class, size: class_size(class), motion, colour: colour_for(class, id) })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::road::{Direction, RoadLayout};
-    use crate::scenario::{EgoStart, Environment};
-    use vla_hal::RoutingCommand;
-
-    /// A traffic car at 15 m/s closes on a stopped car in its lane and stops
-    /// behind it without contact, with the ego parked out of the way.
-    #[test]
-    fn traffic_stops_behind_a_stopped_car_without_contact() {
-        let lane = LaneRef { segment: 0, direction: Direction::Forward, index: 0 };
-        let scenario = Scenario {
-            name: "idm".into(),
-            description: String::new(),
-            road: RoadLayout::Straight { length_m: 400.0, lanes_per_direction: 2, speed_limit_mps: 20.0 },
-            ego: EgoStart {
-                lane: LaneRef { segment: 0, direction: Direction::Forward, index: 1 },
-                s_m: 5.0,
-                speed_mps: 0.0,
-                cruise_speed_mps: 10.0,
-                turns: vec![],
-                routing_command: RoutingCommand::KeepLane,
-            },
-            actors: vec![
-                ActorSpec::Vehicle {
-                    class: ObjectClass::Car,
-                    lane,
-                    s_m: 20.0,
-                    speed_mps: 15.0,
-                    desired_speed_mps: 15.0,
-                    turns: vec![],
-                },
-                ActorSpec::Static { class: ObjectClass::Car, position: [150.0, -1.75], yaw_deg: 0.0 },
-            ],
-            environment: Environment::default(),
-            duration_s: 60.0,
-        };
-        let mut world = World::new(scenario).unwrap();
-        let hold = ControlCommand { timestamp_ns: 0, acceleration_mps2: -1.0, steering_angle_rad: 0.0 };
-        let mut min_gap = f64::INFINITY;
-        for _ in 0..(30.0 / 0.05) as usize {
-            world.step(&hold, 0.05);
-            let (follower, stopped) =
-                (world.actors[0].world_box(world.time_s), world.actors[1].world_box(world.time_s));
-            let gap = (stopped.center[0] - stopped.size[0] / 2.0) - (follower.center[0] + follower.size[0] / 2.0);
-            min_gap = min_gap.min(gap);
-            assert!(!footprints_overlap(&follower.footprint(), &stopped.footprint()), "contact at {} s", world.time_s);
-        }
-        assert!(world.actors[0].speed(world.time_s) < 0.05, "the follower has stopped");
-        assert!(min_gap > 1.0 && min_gap < 6.0, "stops close behind: min gap {min_gap}");
-        assert!(world.collisions.is_empty());
-    }
+    Ok(Actor { id, class, size, motion, colour: colour_for(class, id) })
 }

@@ -1,32 +1,24 @@
 //! The renderer draws what is there, where the calibration says it is.
 
-use vla_hal::{CameraFrame, CameraName, ObjectClass, RoutingCommand};
-use vla_sim_bridge::road::{Direction, RoadLayout};
-use vla_sim_bridge::scenario::{ActorSpec, EgoStart, Environment, LaneRef, Scenario};
-use vla_sim_bridge::{SimConfig, Simulator};
+use vla_hal::{CameraFrame, CameraName};
+use vla_sim_bridge::{Scenario, SimConfig, Simulator};
 
-fn scene(actors: Vec<ActorSpec>) -> Scenario {
-    Scenario {
-        name: "render-test".into(),
-        description: String::new(),
-        road: RoadLayout::Straight { length_m: 300.0, lanes_per_direction: 2, speed_limit_mps: 20.0 },
-        ego: EgoStart {
-            lane: LaneRef { segment: 0, direction: Direction::Forward, index: 1 },
-            s_m: 50.0,
-            speed_mps: 0.0,
-            cruise_speed_mps: 10.0,
-            turns: vec![],
-            routing_command: RoutingCommand::KeepLane,
-        },
-        actors,
-        environment: Environment::default(),
-        duration_s: 10.0,
-    }
+fn scene(actors: &str) -> Scenario {
+    let text = format!(
+        "name = \"render-test\"\nduration_s = 10.0\n\
+         [road]\ntype = \"straight\"\nlength_m = 300.0\nlanes_per_direction = 2\nspeed_limit_mps = 20.0\n\
+         [ego]\nlane = {{ segment = 0, direction = \"forward\", index = 1 }}\ns_m = 50.0\nspeed_mps = 0.0\n{actors}"
+    );
+    Scenario::from_toml(&text, "render-test.toml").unwrap()
 }
 
-fn render(actors: Vec<ActorSpec>) -> Vec<CameraFrame> {
+fn render(actors: &str) -> Vec<CameraFrame> {
     let mut sim = Simulator::new(scene(actors), SimConfig::default()).unwrap();
     sim.render_cameras()
+}
+
+fn car_at(x: f64, y: f64) -> String {
+    format!("[[actors]]\nkind = \"static\"\nclass = \"car\"\nposition = [{x}, {y}]\n")
 }
 
 fn changed_pixels(a: &CameraFrame, b: &CameraFrame) -> usize {
@@ -40,9 +32,8 @@ fn frame(frames: &[CameraFrame], name: CameraName) -> &CameraFrame {
 #[test]
 fn a_vehicle_ahead_appears_in_the_front_camera_only() {
     // Ego rear axle at x = 50 in the outer lane (y = -5.25); a car 20 m ahead.
-    let car = ActorSpec::Static { class: ObjectClass::Car, position: [72.0, -5.25], yaw_deg: 0.0 };
-    let empty = render(vec![]);
-    let with_car = render(vec![car]);
+    let empty = render("");
+    let with_car = render(&car_at(72.0, -5.25));
     assert_eq!(empty.len(), 6);
     let front = changed_pixels(frame(&empty, CameraName::CAM_FRONT), frame(&with_car, CameraName::CAM_FRONT));
     let back = changed_pixels(frame(&empty, CameraName::CAM_BACK), frame(&with_car, CameraName::CAM_BACK));
@@ -63,9 +54,8 @@ fn a_vehicle_ahead_appears_in_the_front_camera_only() {
 
 #[test]
 fn a_vehicle_behind_appears_in_the_back_camera_only() {
-    let car = ActorSpec::Static { class: ObjectClass::Car, position: [30.0, -5.25], yaw_deg: 0.0 };
-    let empty = render(vec![]);
-    let with_car = render(vec![car]);
+    let empty = render("");
+    let with_car = render(&car_at(30.0, -5.25));
     // The back camera is wider (90°): the car spans about 1.85 / 18 * 128 ≈ 13 px.
     let back = changed_pixels(frame(&empty, CameraName::CAM_BACK), frame(&with_car, CameraName::CAM_BACK));
     assert!(back > 80, "car should show in the back camera, changed {back}");
@@ -74,8 +64,8 @@ fn a_vehicle_behind_appears_in_the_back_camera_only() {
 
 #[test]
 fn rendering_is_deterministic_and_shows_sky_above_road() {
-    let a = render(vec![]);
-    let b = render(vec![]);
+    let a = render("");
+    let b = render("");
     assert_eq!(a, b);
     let front = &frame(&a, CameraName::CAM_FRONT).image;
     let top = front.pixel(front.width / 2, 2);
