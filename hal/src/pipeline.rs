@@ -100,11 +100,18 @@ impl Stack {
         let due = self.last_planning_ns.is_none_or(|t| obs.timestamp_ns >= t + self.planning_period_ns);
         if due {
             self.last_planning_ns = Some(obs.timestamp_ns);
-            match self.planner.plan(obs).and_then(|p| p.trajectory.validate().map(|_| p)) {
-                Ok(plan) => {
-                    self.plan = Some(plan.clone());
-                    new_plan = Some(plan);
-                }
+            match self.planner.plan(obs) {
+                // Only a plan the guard accepts is followed; a rejected one
+                // leaves the last accepted plan to age out.
+                Ok(plan) => match self.guard.accept_plan(&plan) {
+                    Ok(()) => {
+                        self.plan = Some(plan.clone());
+                        new_plan = Some(plan);
+                    }
+                    Err(reason) => {
+                        planner_error = Some(HalError::Device { device: "plan validator".to_string(), reason })
+                    }
+                },
                 Err(e) => planner_error = Some(e),
             }
         }

@@ -198,7 +198,8 @@ fn curve_vertices(radius_m: f64, angle_deg: f64, lead_in_m: f64, lead_out_m: f64
 
 fn intersection(arm_length_m: f64, lanes_per_direction: usize, speed_limit_mps: f64) -> RoadNetwork {
     let n = lanes_per_direction.max(1);
-    let half = n as f64 * LANE_WIDTH_M + 3.0;
+    // Room for a right turn of about 7.5 m radius, within the ego's lock.
+    let half = n as f64 * LANE_WIDTH_M + 6.0;
     // Arms point outward at 0°, 90°, 180°, 270°: forward lanes leave the junction.
     let arm_angles = [0.0f64, 90.0, 180.0, 270.0];
     let segments: Vec<RoadSegment> = arm_angles

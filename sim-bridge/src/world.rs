@@ -160,9 +160,13 @@ impl World {
         let mut centre_line = Vec::new();
         let path = &self.route.path;
         let mut s = self.route_progress_m - 2.0;
-        while s <= (self.route_progress_m + ROUTE_AHEAD_M).min(path.length()) {
+        while s <= self.route_progress_m + ROUTE_AHEAD_M {
+            // Past the end of the mapped route the road goes on straight, so
+            // that no plan runs into the edge of the map.
             let p = path.at(s);
-            let (x, y) = ego.inverse_transform_point(p.x, p.y);
+            let beyond = (s - path.length()).max(0.0);
+            let (wx, wy) = (p.x + beyond * p.heading.cos(), p.y + beyond * p.heading.sin());
+            let (x, y) = ego.inverse_transform_point(wx, wy);
             centre_line.push(RoutePoint {
                 x,
                 y,

@@ -1,0 +1,123 @@
+//! Velocity of the guard sensor's tracks, estimated from their recent
+//! positions in the odometry frame (so the ego's own motion cancels out) by
+//! a least-squares line through the last fraction of a second.
+
+use std::collections::BTreeMap;
+
+use crate::ego::Pose2D;
+use crate::time::elapsed_secs;
+
+/// Fewest samples a velocity is estimated from.
+const MIN_SAMPLES: usize = 4;
+
+/// Recent positions of every track.
+#[derive(Debug, Clone, Default)]
+pub struct TrackHistory {
+    /// track id → samples, oldest first.
+    tracks: BTreeMap<u32, Vec<Sample>>,
+}
+
+/// One sighting of a track: time, odometry-frame position, range rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Sample {
+    t_ns: u64,
+    x: f64,
+    y: f64,
+    range_rate: f64,
+}
+
+impl TrackHistory {
+    /// Records the obstacles seen at `now_ns` (positions in the ego frame)
+    /// and forgets what is older than `window_s`.
+    /// `seen` gives (track id, ego-frame x, y, range rate).
+    pub fn update(
+        &mut self,
+        now_ns: u64,
+        odom_from_ego: &Pose2D,
+        seen: impl Iterator<Item = (u32, f64, f64, f64)>,
+        window_s: f64,
+    ) {
+        for (id, x, y, range_rate) in seen {
+            let (ox, oy) = odom_from_ego.transform_point(x, y);
+            let samples = self.tracks.entry(id).or_default();
+            if samples.last().is_none_or(|s| s.t_ns < now_ns) {
+                samples.push(Sample { t_ns: now_ns, x: ox, y: oy, range_rate });
+            }
+        }
+        for samples in self.tracks.values_mut() {
+            samples.retain(|s| elapsed_secs(s.t_ns, now_ns) <= window_s);
+        }
+        self.tracks.retain(|_, s| !s.is_empty());
+    }
+
+    /// Velocity over ground of a track in the odometry frame (m/s), if it
+    /// has been seen often enough over the window.
+    pub fn velocity(&self, id: u32) -> Option<(f64, f64)> {
+        let samples = self.tracks.get(&id)?;
+        Some((slope(samples, |s| s.x)?, slope(samples, |s| s.y)?))
+    }
+
+    /// Rate of change of a track's range rate (m/s²): the relative
+    /// acceleration along the line of sight.
+    pub fn range_acceleration(&self, id: u32) -> Option<f64> {
+        slope(self.tracks.get(&id)?, |s| s.range_rate)
+    }
+}
+
+/// Least-squares slope of a value over time, from enough samples.
+fn slope(samples: &[Sample], value: impl Fn(&Sample) -> f64) -> Option<f64> {
+    if samples.len() < MIN_SAMPLES {
+        return None;
+    }
+    let t0 = samples[0].t_ns;
+    let n = samples.len() as f64;
+    let ts: Vec<f64> = samples.iter().map(|s| elapsed_secs(t0, s.t_ns)).collect();
+    let t_mean = ts.iter().sum::<f64>() / n;
+    let var: f64 = ts.iter().map(|t| (t - t_mean).powi(2)).sum();
+    if var < 1e-9 {
+        return None;
+    }
+    let mean = samples.iter().map(&value).sum::<f64>() / n;
+    Some(samples.iter().zip(&ts).map(|(s, t)| (t - t_mean) * (value(s) - mean)).sum::<f64>() / var)
+}
+
+impl TrackHistory {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.tracks.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimates_a_crossing_velocity_while_the_ego_moves() {
+        let mut h = TrackHistory::default();
+        // Ego drives +x at 10 m/s; a pedestrian at odom (30, -5) walks +y at 1.5 m/s.
+        for k in 0..12u64 {
+            let t = k as f64 * 0.05;
+            let ego = Pose2D::new(10.0 * t, 0.0, 0.0);
+            let (px, py) = (30.0, -5.0 + 1.5 * t);
+            let (ex, ey) = ego.inverse_transform_point(px, py);
+            h.update(k * 50_000_000, &ego, std::iter::once((7, ex, ey, -10.0 + 2.0 * t)), 0.6);
+        }
+        let (vx, vy) = h.velocity(7).unwrap();
+        assert!(vx.abs() < 1e-9 && (vy - 1.5).abs() < 1e-9, "({vx}, {vy})");
+        assert!((h.range_acceleration(7).unwrap() - 2.0).abs() < 1e-9);
+        assert!(h.velocity(8).is_none());
+    }
+
+    #[test]
+    fn forgets_old_samples_and_needs_enough_of_them() {
+        let mut h = TrackHistory::default();
+        let ego = Pose2D::default();
+        for k in 0..3u64 {
+            h.update(k * 50_000_000, &ego, std::iter::once((1, k as f64, 0.0, 0.0)), 0.6);
+        }
+        assert!(h.velocity(1).is_none(), "three samples are not enough");
+        h.update(2_000_000_000, &ego, std::iter::empty(), 0.6);
+        assert!(h.is_empty(), "old samples forgotten");
+    }
+}
