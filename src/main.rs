@@ -1,6 +1,7 @@
 //! `vla`: the one command-line program of the stack.
 
 mod eval_command;
+mod guard_command;
 mod recording;
 mod render_command;
 mod run;
@@ -63,6 +64,11 @@ enum Command {
         #[command(subcommand)]
         command: EvalCommand,
     },
+    /// The emergency-braking guard on real data.
+    Guard {
+        #[command(subcommand)]
+        command: GuardCommand,
+    },
     /// The scenario library.
     Scenarios {
         #[command(subcommand)]
@@ -104,6 +110,18 @@ enum EvalCommand {
         /// Parallel runs (default: one per core).
         #[arg(long)]
         jobs: Option<usize>,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum GuardCommand {
+    /// Replay a real comma2k19 drive (ego speed, steering, radar) through
+    /// the guard and count its activations (nuisance braking).
+    CheckComma2k19 {
+        /// Segment folder, e.g. ../shared/data/comma2k19/route-40.
+        dir: PathBuf,
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -153,6 +171,9 @@ fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Render { scenario, seed, at, out, cameras } => render_command::run(&scenario, seed, at, &out, cameras),
+        Command::Guard { command: GuardCommand::CheckComma2k19 { dir, json } } => {
+            guard_command::check_comma2k19(&dir, json.as_deref())
+        }
         Command::Scenarios { command: ScenariosCommand::List } => {
             for s in vla_sim_bridge::library::all()? {
                 println!("{}\t[{}]\t{}", s.name, s.suites.join(","), s.description);

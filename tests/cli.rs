@@ -148,3 +148,39 @@ fn scenario_file_errors_name_file_and_field() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml") && err.contains("roundabout") && err.contains("intersection"), "{err}");
 }
+
+#[test]
+fn guard_does_not_brake_on_the_real_comma2k19_drive() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/comma2k19/route-40");
+    if !dir.is_dir() {
+        eprintln!("skipping: {} not found (real data lives in ../shared/data)", dir.display());
+        return;
+    }
+    let json = out_dir("comma2k19").join("guard.json");
+    let out = vla(&["guard", "check-comma2k19", dir.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["activations"], 0, "nuisance braking on a drive without emergency: {report}");
+    assert_eq!(report["fallbacks"], 0, "{report}");
+    assert!(report["ticks"].as_u64().unwrap() > 1000, "replayed the whole minute: {report}");
+    assert!(report.get("warnings").is_some() && report.get("min_ttc_s").is_some());
+}
+
+#[test]
+fn blind_planner_with_the_guard_avoids_the_euro_ncap_cases_of_the_guard_issue() {
+    let dir = out_dir("eval_cv_guard");
+    let report = eval(&dir, "cv.json", &["--suite", "euro-ncap", "--planner", "cv", "--guard", "on"]);
+    for r in report["results"].as_array().unwrap() {
+        let name = r["name"].as_str().unwrap();
+        let speed = r["euro_ncap"]["speed_kmh"].as_f64().unwrap();
+        let required = match r["euro_ncap"]["test"].as_str().unwrap() {
+            "CCRs" => speed <= 50.0,
+            "CCRm" | "CCRb" => true,
+            "CPNA" | "CPFA" => speed <= 40.0,
+            _ => false,
+        };
+        if required {
+            assert_eq!(r["collision"], false, "{name}: the guard alone must avoid it");
+        }
+    }
+}

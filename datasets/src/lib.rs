@@ -1,4 +1,10 @@
-//! MCAP logs and datasets: the topic layout and schemas, writer and reader,
-//! dataset generation from the simulator, and loaders for real data
-//! (nuScenes, comma2k19). Nothing is implemented yet; see this crate's
-//! README for what it will own.
+//! Logs and data: today the readers of real recorded driving (NumPy arrays,
+//! comma2k19 segments); the MCAP log format, dataset generation and the
+//! nuScenes loader land here with the logging work. See this crate's README.
+
+pub mod comma2k19;
+pub mod error;
+pub mod npy;
+
+pub use comma2k19::Comma2k19Drive;
+pub use error::DatasetError;

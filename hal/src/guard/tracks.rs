@@ -9,6 +9,11 @@ use crate::time::elapsed_secs;
 
 /// Fewest samples a velocity is estimated from.
 const MIN_SAMPLES: usize = 4;
+/// Fastest an object can plausibly move (m/s) plus the position noise
+/// (m): a sample further from the last than this belongs to a new object
+/// that the sensor gave a recycled track id, and starts a fresh history.
+const MAX_OBJECT_SPEED_MPS: f64 = 60.0;
+const POSITION_NOISE_M: f64 = 1.0;
 
 /// Recent positions of every track.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +45,12 @@ impl TrackHistory {
         for (id, x, y, range_rate) in seen {
             let (ox, oy) = odom_from_ego.transform_point(x, y);
             let samples = self.tracks.entry(id).or_default();
+            if let Some(last) = samples.last() {
+                let reach = MAX_OBJECT_SPEED_MPS * elapsed_secs(last.t_ns, now_ns).max(0.0) + POSITION_NOISE_M;
+                if (ox - last.x).hypot(oy - last.y) > reach {
+                    samples.clear();
+                }
+            }
             if samples.last().is_none_or(|s| s.t_ns < now_ns) {
                 samples.push(Sample { t_ns: now_ns, x: ox, y: oy, range_rate });
             }
@@ -107,6 +118,19 @@ mod tests {
         assert!(vx.abs() < 1e-9 && (vy - 1.5).abs() < 1e-9, "({vx}, {vy})");
         assert!((h.range_acceleration(7).unwrap() - 2.0).abs() < 1e-9);
         assert!(h.velocity(8).is_none());
+    }
+
+    #[test]
+    fn a_recycled_track_id_starts_a_fresh_history() {
+        let mut h = TrackHistory::default();
+        let ego = Pose2D::default();
+        for k in 0..6u64 {
+            h.update(k * 50_000_000, &ego, std::iter::once((5, 100.0, 6.4, 0.0)), 0.6);
+        }
+        assert_eq!(h.velocity(5), Some((0.0, 0.0)));
+        // The same id now names an object 75 m away: no velocity from the jump.
+        h.update(300_000_000, &ego, std::iter::once((5, 25.5, -6.08, 0.0)), 0.6);
+        assert!(h.velocity(5).is_none());
     }
 
     #[test]
