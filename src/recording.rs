@@ -88,6 +88,10 @@ impl Recorder {
             &rerun::Transform3D::from_translation_rotation([ego.x as f32, ego.y as f32, 0.0], yaw_quaternion(ego.yaw)),
         )?;
         rec.log("plots/speed_mps", &rerun::Scalars::new([obs.ego.speed_mps]))?;
+        rec.log("plots/accel_cmd_mps2", &rerun::Scalars::new([out.command.command().acceleration_mps2]))?;
+        if let Some(ttc) = out.guard.min_ttc_s {
+            rec.log("plots/guard_ttc_s", &rerun::Scalars::new([ttc.min(10.0)]))?;
+        }
         if let Some(gt) = &obs.ground_truth {
             let boxes = &gt.objects;
             rec.log(
@@ -285,7 +289,7 @@ fn blueprint(rig: &CameraRig) -> Blueprint {
         Spatial3DView::new("around the ego").with_origin("world/ego").into(),
         Horizontal::new([
             TextLogView::new("events").with_origin("events").into(),
-            TimeSeriesView::new("speed").with_origin("plots").into(),
+            TimeSeriesView::new("speed, command, TTC").with_origin("plots").into(),
         ])
         .into(),
     ])
