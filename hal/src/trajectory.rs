@@ -71,6 +71,14 @@ pub struct Plan {
     pub reasoning: Option<String>,
 }
 
+impl Plan {
+    /// A plan of a trajectory alone (no detections, no reasoning), made
+    /// from the observation stamped `timestamp_ns` with the ego at `ego_pose`.
+    pub fn of_trajectory(timestamp_ns: u64, ego_pose: Pose2D, trajectory: Trajectory) -> Self {
+        Self { timestamp_ns, ego_pose, trajectory, detections: Vec::new(), reasoning: None }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,12 +23,6 @@ impl Planner for ConstantVelocityPlanner {
             let (x, y, heading) = start.and_then(|s0| obs.route.point_at(s0 + d)).unwrap_or((d, 0.0, 0.0));
             *w = Waypoint { x, y, heading };
         }
-        Ok(Plan {
-            timestamp_ns: obs.timestamp_ns,
-            ego_pose: obs.ego.pose,
-            trajectory: Trajectory { waypoints },
-            detections: Vec::new(),
-            reasoning: None,
-        })
+        Ok(Plan::of_trajectory(obs.timestamp_ns, obs.ego.pose, Trajectory { waypoints }))
     }
 }

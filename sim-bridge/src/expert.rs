@@ -158,12 +158,6 @@ impl Planner for ExpertPlanner {
             let p = path.at(s);
             *w = Waypoint { x: p.x, y: p.y, heading: p.heading };
         }
-        Ok(Plan {
-            timestamp_ns: obs.timestamp_ns,
-            ego_pose: obs.ego.pose,
-            trajectory: Trajectory { waypoints },
-            detections: Vec::new(),
-            reasoning: None,
-        })
+        Ok(Plan::of_trajectory(obs.timestamp_ns, obs.ego.pose, Trajectory { waypoints }))
     }
 }
