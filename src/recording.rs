@@ -89,6 +89,8 @@ impl Recorder {
         )?;
         rec.log("plots/speed_mps", &rerun::Scalars::new([obs.ego.speed_mps]))?;
         rec.log("plots/accel_cmd_mps2", &rerun::Scalars::new([out.command.command().acceleration_mps2]))?;
+        // 0 nominal, 1 warning, 2 minimum-risk manoeuvre, 3 partial, 4 full braking.
+        rec.log("plots/guard_state", &rerun::Scalars::new([out.guard.state as u8 as f64]))?;
         if let Some(ttc) = out.guard.min_ttc_s {
             rec.log("plots/guard_ttc_s", &rerun::Scalars::new([ttc.min(10.0)]))?;
         }
@@ -289,7 +291,7 @@ fn blueprint(rig: &CameraRig) -> Blueprint {
         Spatial3DView::new("around the ego").with_origin("world/ego").into(),
         Horizontal::new([
             TextLogView::new("events").with_origin("events").into(),
-            TimeSeriesView::new("speed, command, TTC").with_origin("plots").into(),
+            TimeSeriesView::new("speed, command, guard").with_origin("plots").into(),
         ])
         .into(),
     ])
