@@ -3,7 +3,7 @@
 # coverage) into ~/.cargo/bin, from crates.io, at pinned versions.
 set -euo pipefail
 want() { # tool version
-  if ! "$1" --version 2>/dev/null | grep -q "$2"; then
+  if ! cargo install --list | grep -q "^$1 v$2:"; then
     cargo install --locked "$1" --version "$2"
   fi
 }

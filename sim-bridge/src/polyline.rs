@@ -120,6 +120,9 @@ impl Polyline {
     /// `[s_min, s_max]`.
     pub fn project(&self, x: f64, y: f64, s_min: f64, s_max: f64) -> Projection {
         let n = self.points.len();
+        if n == 0 {
+            return Projection { s: 0.0, d: 0.0 };
+        }
         let lo = ((s_min.max(0.0) / SPACING_M) as usize).min(n.saturating_sub(1));
         let hi = ((s_max.max(0.0) / SPACING_M).ceil() as usize).min(n.saturating_sub(1));
         let mut best = (f64::INFINITY, lo);

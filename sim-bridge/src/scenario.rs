@@ -391,6 +391,13 @@ fn check_actor(actor: &ActorSpec, field: &str) -> Result<(), (String, String)> {
             if path.iter().flatten().any(|v| !v.is_finite()) {
                 return Err((format!("{field}.path"), "holds a value that is not a finite number".into()));
             }
+            let length: f64 = path.windows(2).map(|p| (p[1][0] - p[0][0]).hypot(p[1][1] - p[0][1])).sum();
+            if length < 0.1 {
+                return Err((
+                    format!("{field}.path"),
+                    format!("is {length:.2} m long, expected a path of some length"),
+                ));
+            }
             finite("speed_mps", *speed_mps, 0.0)?;
             check_trigger(trigger, &format!("{field}.trigger"))?;
             check_size(size, field)?;

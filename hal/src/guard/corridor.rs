@@ -97,6 +97,21 @@ mod tests {
     }
 
     #[test]
+    fn polyline_off_the_origin_and_at_its_ends() {
+        // A diagonal segment from (1, 2) to (7, 10): length 10, heading atan2(8, 6).
+        let path = [(1.0, 2.0), (7.0, 10.0), (17.0, 10.0)];
+        let p = polyline_coordinates(&path, 4.0 + 0.8, 6.0 - 0.6).unwrap();
+        assert!((p.s - 5.0).abs() < 1e-12 && (p.d + 1.0).abs() < 1e-12, "{p:?}");
+        assert!((p.heading - 8f64.atan2(6.0)).abs() < 1e-12);
+        // Exactly at the start and at the end: on the path.
+        assert_eq!(polyline_coordinates(&path, 1.0, 2.0).map(|p| p.s), Some(0.0));
+        assert!(polyline_coordinates(&path, 17.0, 10.0).is_some_and(|p| (p.s - 20.0).abs() < 1e-12));
+        // At a corner both segments are equally near: the first one counts.
+        let corner = polyline_coordinates(&path, 7.0, 10.0).unwrap();
+        assert!((corner.heading - 8f64.atan2(6.0)).abs() < 1e-12 && corner.d == 0.0);
+    }
+
+    #[test]
     fn arc_coordinates_follow_the_turn() {
         // On a left circle of radius 20 m, a quarter turn ends at (20, 20).
         let p = arc_coordinates(1.0 / 20.0, 20.0, 20.0).unwrap();
@@ -111,6 +126,7 @@ mod tests {
                 && (p.heading + std::f64::consts::FRAC_PI_2).abs() < 1e-9
         );
         assert!(arc_coordinates(0.0, -3.0, 0.0).is_none());
+        assert!(arc_coordinates(0.0, 0.0, 1.0).is_none(), "beside the origin is not ahead");
         assert!(arc_coordinates(1.0 / 20.0, -1.0, 45.0).is_none(), "more than a quarter turn");
         let straight = arc_coordinates(0.0, 12.0, -0.5).unwrap();
         assert_eq!((straight.s, straight.d, straight.heading), (12.0, -0.5, 0.0));

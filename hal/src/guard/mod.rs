@@ -255,19 +255,27 @@ impl EmergencyGuard {
         obstacles: &[GuardObstacle],
     ) -> Option<Threat> {
         let cfg = &self.config;
-        let mut sightings: Vec<(u32, f64, f64, f64)> = obstacles
+        let fused: Vec<GuardObstacle> = match plan {
+            Some(p) if cfg.fuse_model_detections => detections_as_obstacles(p, ego).collect(),
+            _ => Vec::new(),
+        };
+        // An obstacle without a usable position cannot be placed and is
+        // dropped; one without a usable range rate is taken as standing
+        // still, the conservative guess for something the ego drives at.
+        let sightings: Vec<(u32, f64, f64, f64)> = obstacles
             .iter()
-            .filter(|o| o.range_m.is_finite() && o.bearing_rad.is_finite() && o.range_rate_mps.is_finite())
+            .chain(&fused)
+            .filter(|o| o.range_m.is_finite() && o.bearing_rad.is_finite())
             .map(|o| {
                 let (x, y) = o.position();
-                (o.track_id, x, y, o.range_rate_mps)
+                let range_rate = if o.range_rate_mps.is_finite() {
+                    o.range_rate_mps
+                } else {
+                    -ego.speed_mps * x / o.range_m.max(1e-6)
+                };
+                (o.track_id, x, y, range_rate)
             })
             .collect();
-        if cfg.fuse_model_detections
-            && let Some(p) = plan
-        {
-            sightings.extend(detections_now(p, ego));
-        }
         self.tracks.update(now_ns, &ego.pose, sightings.iter().copied(), cfg.track_window_s);
 
         let curvature = (ego.steering_angle_rad.tan() / self.geometry.wheelbase_m).clamp(-0.5, 0.5);
@@ -318,23 +326,23 @@ impl EmergencyGuard {
     }
 }
 
-/// The plan's detections as sightings in the current ego frame: the
+/// The plan's detections as guard obstacles in the current ego frame: the
 /// nearest corner of each box, closing as its velocity says.
-fn detections_now<'a>(plan: &'a Plan, ego: &EgoState) -> impl Iterator<Item = (u32, f64, f64, f64)> + 'a {
+fn detections_as_obstacles<'a>(plan: &'a Plan, ego: &EgoState) -> impl Iterator<Item = GuardObstacle> + 'a {
     let current_from_plan = ego.pose.inverse().compose(&plan.ego_pose);
     let speed = ego.speed_mps;
-    plan.detections.iter().enumerate().filter_map(move |(i, d)| {
-        let nearest = d
+    plan.detections.iter().zip(DETECTION_TRACK_BASE..).filter_map(move |(d, track_id)| {
+        let (x, y) = d
             .bbox
             .footprint()
             .iter()
             .map(|&(x, y)| current_from_plan.transform_point(x, y))
             .min_by(|a, b| a.0.hypot(a.1).total_cmp(&b.0.hypot(b.1)))?;
-        let range = nearest.0.hypot(nearest.1);
+        let range_m = x.hypot(y);
         let (vx, vy) = current_from_plan.rotate_vector(d.bbox.velocity[0], d.bbox.velocity[1]);
-        let range_rate = if range > 1e-6 { ((vx - speed) * nearest.0 + vy * nearest.1) / range } else { vx - speed };
-        let finite = nearest.0.is_finite() && nearest.1.is_finite() && range_rate.is_finite();
-        finite.then_some((DETECTION_TRACK_BASE + i as u32, nearest.0, nearest.1, range_rate))
+        // Range rate: the relative velocity along the line of sight.
+        let range_rate_mps = ((vx - speed) * x + vy * y) / range_m;
+        Some(GuardObstacle { track_id, range_m, bearing_rad: y.atan2(x), range_rate_mps })
     })
 }
 

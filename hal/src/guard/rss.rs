@@ -34,6 +34,13 @@ mod tests {
     }
 
     #[test]
+    fn half_second_response() {
+        // 10 m/s both, response 0.5 s, accel 2, min braking 4, max braking 8:
+        // 5 + 0.25 + 11² / 8 - 10² / 16 = 14.125 m.
+        assert!((safe_distance(10.0, 10.0, 0.5, 2.0, 4.0, 8.0) - 14.125).abs() < 1e-12);
+    }
+
+    #[test]
     fn never_negative_behind_a_fast_car() {
         assert_eq!(safe_distance(0.0, 30.0, 0.5, 2.0, 4.0, 8.0), 0.0);
         // Standing still behind a stopped car: only the response-time creep.

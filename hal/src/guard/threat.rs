@@ -201,6 +201,109 @@ mod tests {
     }
 
     #[test]
+    fn corridor_ends_are_inclusive() {
+        let cfg = GuardConfig::default();
+        let short = Corridor { paths: vec![(CorridorPath::Arc(0.0), 10.0)], ..straight() };
+        assert!(short.threat(&still(10.0, 0.0), &cfg).is_some(), "exactly at the reach");
+        assert!(short.threat(&still(10.5, 0.0), &cfg).is_none(), "beyond the reach, within the corridor length");
+        let long = Corridor { paths: vec![(CorridorPath::Arc(0.0), f64::INFINITY)], ..straight() };
+        assert!(long.threat(&still(80.0, 0.0), &cfg).is_some(), "exactly at the corridor length");
+        assert!(long.threat(&still(80.5, 0.0), &cfg).is_none());
+        assert!(long.threat(&still(3.2, 0.0), &cfg).is_some(), "half a metre behind the bumper still counts");
+        assert!(long.threat(&still(3.1, 0.0), &cfg).is_none());
+        assert_eq!(Threat { track_id: 1, gap_m: 5.0, closing_mps: 0.0, stopping_distance_m: None }.ttc_s(), None);
+    }
+
+    #[test]
+    fn motion_is_read_along_and_across_a_turned_path() {
+        let cfg = GuardConfig::default();
+        // A path heading atan2(4, 3) from the origin.
+        let diagonal = Corridor {
+            paths: vec![(CorridorPath::Polyline(vec![(0.0, 0.0), (60.0, 80.0)]), f64::INFINITY)],
+            ..straight()
+        };
+        // On the path 25 m out, moving along it at 5 m/s: closing 10 - 5.
+        let along = Sighting {
+            track_id: 1,
+            x: 15.0,
+            y: 20.0,
+            range_rate_mps: 0.0,
+            velocity: Some((3.0, 4.0)),
+            accel_mps2: None,
+        };
+        let t = diagonal.threat(&along, &cfg).unwrap();
+        assert!((t.closing_mps - 5.0).abs() < 1e-12 && (t.gap_m - 21.3).abs() < 1e-12, "{t:?}");
+        // 2 m right of the path 20 m out, walking left across it at 1.4 m/s.
+        let (ux, uy, nx, ny) = (0.6, 0.8, -0.8, 0.6);
+        let walker = Sighting {
+            track_id: 2,
+            x: 20.0 * ux - 2.0 * nx,
+            y: 20.0 * uy - 2.0 * ny,
+            range_rate_mps: 0.0,
+            velocity: Some((1.4 * nx, 1.4 * ny)),
+            accel_mps2: None,
+        };
+        assert!(diagonal.threat(&walker, &cfg).is_some());
+        assert!(diagonal.threat(&Sighting { velocity: Some((-1.4 * nx, -1.4 * ny)), ..walker }, &cfg).is_none());
+    }
+
+    #[test]
+    fn entering_timing_windows() {
+        let cfg = GuardConfig::default();
+        let walker = |x: f64, y: f64, vy: f64| Sighting {
+            track_id: 3,
+            x,
+            y,
+            range_rate_mps: 0.0,
+            velocity: Some((0.0, vy)),
+            accel_mps2: None,
+        };
+        // 3.75 m right, 1.4 m/s: in after 1.79 s; the ego (15 m, 10 m/s) arrives at 1.5 s.
+        assert!(straight().threat(&walker(18.7, -3.75, 1.4), &cfg).is_some());
+        // 1.3 m right at 1 m/s: in at 0.05 s, out at 2.55 s; arrival 2.5 s.
+        assert!(straight().threat(&walker(28.7, -1.3, 1.0), &cfg).is_some());
+        // 1.5 m right at 5 m/s: through by 0.55 s; arrival 3 s: gone before.
+        assert!(straight().threat(&walker(33.7, -1.5, 5.0), &cfg).is_none());
+        // Exactly at the entering speed counts.
+        assert!(straight().threat(&walker(23.7, -1.4, 0.3), &cfg).is_some());
+    }
+
+    #[test]
+    fn only_a_braking_moving_obstacle_has_a_stopping_distance() {
+        let cfg = GuardConfig::default();
+        let lead = |closing: f64, accel: f64| Sighting {
+            track_id: 4,
+            x: 20.0,
+            y: 0.0,
+            range_rate_mps: -closing,
+            velocity: None,
+            accel_mps2: Some(accel),
+        };
+        assert_eq!(straight().threat(&lead(1.0, -0.5), &cfg).unwrap().stopping_distance_m, None, "-0.5 is not braking");
+        assert_eq!(straight().threat(&lead(10.0, -3.0), &cfg).unwrap().stopping_distance_m, None, "standing still");
+        assert!(straight().threat(&lead(1.0, -0.6), &cfg).unwrap().stopping_distance_m.is_some());
+    }
+
+    #[test]
+    fn thresholds_are_strict() {
+        let cfg = GuardConfig::default();
+        let threat = |gap_m, closing_mps| Threat { track_id: 1, gap_m, closing_mps, stopping_distance_m: None };
+        // TTC exactly 0.9 s (needing only 2.5 m/s²): partial, not full.
+        assert_eq!(response(&threat(2.25, 2.5), 2.5, &cfg), GuardState::PartialBraking);
+        // TTC exactly 1.6 s: warning, not partial.
+        assert_eq!(response(&threat(4.0, 2.5), 2.5, &cfg), GuardState::Warning);
+        // TTC decides alone: 7 m at 5 m/s is 1.4 s (needing 2.1 m/s²).
+        assert_eq!(response(&threat(7.0, 5.0), 5.0, &cfg), GuardState::PartialBraking);
+        // Without an RSS margin, TTC exactly 2.6 s is nominal.
+        let no_rss = GuardConfig { rss_response_s: 0.0, rss_max_accel_mps2: 0.0, rss_min_brake_mps2: 1e9, ..cfg };
+        assert_eq!(response(&threat(6.5, 2.5), 2.5, &no_rss), GuardState::Nominal);
+        // The RSS distance uses the obstacle's own speed: 20 m/s onto 8 m/s
+        // needs 86.8 m; at 88 m that is nominal (TTC 7.3 s).
+        assert_eq!(response(&threat(88.0, 12.0), 20.0, &cfg), GuardState::Nominal);
+        assert_eq!(response(&threat(85.0, 12.0), 20.0, &cfg), GuardState::Warning);
+    }
+
+    #[test]
     fn staged_response_with_worked_numbers() {
         let cfg = GuardConfig::default();
         let threat = |gap_m, closing_mps| Threat { track_id: 1, gap_m, closing_mps, stopping_distance_m: None };

@@ -45,15 +45,18 @@ impl TrackHistory {
         for (id, x, y, range_rate) in seen {
             let (ox, oy) = odom_from_ego.transform_point(x, y);
             let samples = self.tracks.entry(id).or_default();
-            if let Some(last) = samples.last() {
-                let reach = MAX_OBJECT_SPEED_MPS * elapsed_secs(last.t_ns, now_ns).max(0.0) + POSITION_NOISE_M;
-                if (ox - last.x).hypot(oy - last.y) > reach {
-                    samples.clear();
+            match samples.last() {
+                // One sample per track and instant.
+                Some(last) if last.t_ns >= now_ns => continue,
+                Some(last) => {
+                    let reach = MAX_OBJECT_SPEED_MPS * elapsed_secs(last.t_ns, now_ns) + POSITION_NOISE_M;
+                    if (ox - last.x).hypot(oy - last.y) > reach {
+                        samples.clear();
+                    }
                 }
+                None => {}
             }
-            if samples.last().is_none_or(|s| s.t_ns < now_ns) {
-                samples.push(Sample { t_ns: now_ns, x: ox, y: oy, range_rate });
-            }
+            samples.push(Sample { t_ns: now_ns, x: ox, y: oy, range_rate });
         }
         for samples in self.tracks.values_mut() {
             samples.retain(|s| elapsed_secs(s.t_ns, now_ns) <= window_s);
@@ -134,6 +137,23 @@ mod tests {
     }
 
     #[test]
+    fn a_jump_within_speed_and_noise_is_the_same_object() {
+        // 50 ms: 60 m/s · 0.05 s + 1 m = 4 m of reach.
+        for (axis, jump, same) in [(0, 3.8, true), (0, 4.2, false), (1, 3.8, true), (1, 4.2, false)] {
+            let mut h = TrackHistory::default();
+            let ego = Pose2D::default();
+            let at = |d: f64| if axis == 0 { (10.0 + d, 5.0) } else { (10.0, 5.0 + d) };
+            for k in 0..3u64 {
+                let (x, y) = at(0.0);
+                h.update(k * 50_000_000, &ego, std::iter::once((1, x, y, 0.0)), 0.6);
+            }
+            let (x, y) = at(jump);
+            h.update(150_000_000, &ego, std::iter::once((1, x, y, 0.0)), 0.6);
+            assert_eq!(h.velocity(1).is_some(), same, "axis {axis}, jump {jump}");
+        }
+    }
+
+    #[test]
     fn forgets_old_samples_and_needs_enough_of_them() {
         let mut h = TrackHistory::default();
         let ego = Pose2D::default();
@@ -141,6 +161,10 @@ mod tests {
             h.update(k * 50_000_000, &ego, std::iter::once((1, k as f64, 0.0, 0.0)), 0.6);
         }
         assert!(h.velocity(1).is_none(), "three samples are not enough");
+        h.update(100_000_000, &ego, std::iter::once((1, 2.5, 0.0, 0.0)), 0.6);
+        assert!(h.velocity(1).is_none(), "a second sample at the same time is not added");
+        h.update(150_000_000, &ego, std::iter::once((1, 3.0, 0.0, 0.0)), 0.6);
+        assert!(h.velocity(1).is_some(), "four samples are enough");
         h.update(2_000_000_000, &ego, std::iter::empty(), 0.6);
         assert!(h.is_empty(), "old samples forgotten");
     }

@@ -182,6 +182,59 @@ mod tests {
         assert!(err.contains("heading turns 1.50 rad before waypoint 5"), "{err}");
     }
 
+    fn waypoints(points: [(f64, f64, f64); 8]) -> Plan {
+        let mut p = plan(|_| (0.0, 0.0, 0.0));
+        for (w, (x, y, heading)) in p.trajectory.waypoints.iter_mut().zip(points) {
+            *w = Waypoint { x, y, heading };
+        }
+        p
+    }
+
+    #[test]
+    fn values_exactly_at_the_limits_pass() {
+        // 20 m apart (40 m/s), no more.
+        assert_eq!(validate_plan(&plan(|t| (40.0 * t, 0.0, 0.0)), &cfg()), Ok(()));
+        // Speeds 6, 8, 10 ... m/s: exactly +4 m/s².
+        assert_eq!(validate_plan(&plan(|t| (5.0 * t + 2.0 * t * t, 0.0, 0.0)), &cfg()), Ok(()));
+        // 20 m/s then 15 m/s: exactly -10 m/s².
+        let braking = waypoints([
+            (10.0, 0.0, 0.0),
+            (20.0, 0.0, 0.0),
+            (27.5, 0.0, 0.0),
+            (35.0, 0.0, 0.0),
+            (42.5, 0.0, 0.0),
+            (50.0, 0.0, 0.0),
+            (57.5, 0.0, 0.0),
+            (65.0, 0.0, 0.0),
+        ]);
+        assert_eq!(validate_plan(&braking, &cfg()), Ok(()));
+        // A heading step of exactly 0.8 rad.
+        assert_eq!(validate_plan(&plan(|t| (10.0 * t, 0.0, if t > 2.9 { 0.8 } else { 0.0 })), &cfg()), Ok(()));
+    }
+
+    #[test]
+    fn creeping_plans_are_not_judged_on_heading_or_curvature() {
+        // 0.25 m steps (standing still for headings): a heading jump is ignored.
+        assert_eq!(validate_plan(&plan(|t| (0.5 * t, 0.0, if t > 1.9 { 1.5 } else { 0.0 })), &cfg()), Ok(()));
+        // A right-angle kink after a 0.9 m step is too close to judge...
+        let kink = |first: f64, second: f64| {
+            waypoints([
+                (1.0, 0.0, 0.0),
+                (1.0 + first, 0.0, 0.0),
+                (1.0 + first, second, 0.0),
+                (1.0 + first, 2.0 * second, 0.0),
+                (1.0 + first, 3.0 * second, 0.0),
+                (1.0 + first, 4.0 * second, 0.0),
+                (1.0 + first, 5.0 * second, 0.0),
+                (1.0 + first, 6.0 * second, 0.0),
+            ])
+        };
+        assert_eq!(validate_plan(&kink(0.9, 1.2), &cfg()), Ok(()));
+        // ...but with two 1 m steps around it, it is a curvature of 1.41.
+        let err = validate_plan(&kink(1.0, 1.0), &cfg()).unwrap_err();
+        assert!(err.contains("curvature 1.414 1/m at waypoint 1"), "{err}");
+    }
+
     #[test]
     fn menger_curvature_of_a_circle() {
         let k = menger_curvature((10.0, 0.0, 0.0), (0.0, 10.0, 0.0), (-10.0, 0.0, 0.0));
