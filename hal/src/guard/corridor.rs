@@ -103,6 +103,9 @@ mod tests {
         let p = polyline_coordinates(&path, 4.0 + 0.8, 6.0 - 0.6).unwrap();
         assert!((p.s - 5.0).abs() < 1e-12 && (p.d + 1.0).abs() < 1e-12, "{p:?}");
         assert!((p.heading - 8f64.atan2(6.0)).abs() < 1e-12);
+        // 1 m to the left of the diagonal, from (3, 4) along the normal.
+        let left = polyline_coordinates(&path, 3.0 - 0.8 + 1.0, 4.0 + 0.6 + 2.0).unwrap();
+        assert!((left.d - 1.0).abs() < 1e-12 && (left.s - 5.0).abs() < 1e-12, "{left:?}");
         // Exactly at the start and at the end: on the path.
         assert_eq!(polyline_coordinates(&path, 1.0, 2.0).map(|p| p.s), Some(0.0));
         assert!(polyline_coordinates(&path, 17.0, 10.0).is_some_and(|p| (p.s - 20.0).abs() < 1e-12));

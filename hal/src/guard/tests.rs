@@ -518,17 +518,24 @@ fn the_plan_path_runs_a_little_past_its_last_waypoint() {
     assert_eq!(check(27.5, 0.5), Some(6));
     assert_eq!(check(28.5, 0.0), None);
     // The extension follows the plan's heading in the current frame: the
-    // ego has turned 0.1 rad right since the plan was made.
-    let turned = EgoState { pose: Pose2D::new(0.0, 0.0, -0.1), ..e };
-    let (x, y) = (27.0 * 0.1f64.cos(), 27.0 * 0.1f64.sin());
-    let (_, s) = guard().check(GuardInput {
-        now_ns: 0,
-        ego: &turned,
-        proposed: Some(&cmd),
-        plan: Some(&plan),
-        obstacles: Some((0, &[ahead(6, x, y, -5.0)])),
-    });
-    assert_eq!(s.trigger_track_id, Some(6), "{s:?}");
+    // ego has turned 0.3 rad right since the plan was made, so the plan
+    // points 0.3 rad left of the ego's nose.
+    let turned = EgoState { pose: Pose2D::new(0.0, 0.0, -0.3), ..e };
+    let along = |d: f64| {
+        let (x, y) = (d * 0.3f64.cos(), d * 0.3f64.sin());
+        guard()
+            .check(GuardInput {
+                now_ns: 0,
+                ego: &turned,
+                proposed: Some(&cmd),
+                plan: Some(&plan),
+                obstacles: Some((0, &[ahead(6, x, y, -5.0)])),
+            })
+            .1
+            .trigger_track_id
+    };
+    assert_eq!(along(27.0), Some(6), "on the extension");
+    assert_eq!(along(28.5), None, "past the extension");
 }
 
 #[test]

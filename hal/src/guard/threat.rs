@@ -233,12 +233,13 @@ mod tests {
         };
         let t = diagonal.threat(&along, &cfg).unwrap();
         assert!((t.closing_mps - 5.0).abs() < 1e-12 && (t.gap_m - 21.3).abs() < 1e-12, "{t:?}");
-        // 2 m right of the path 20 m out, walking left across it at 1.4 m/s.
+        // 2 m right of the path 25 m out, walking left across it at 1.4 m/s:
+        // in the corridor from 0.54 s to 2.32 s; the ego arrives at 2.13 s.
         let (ux, uy, nx, ny) = (0.6, 0.8, -0.8, 0.6);
         let walker = Sighting {
             track_id: 2,
-            x: 20.0 * ux - 2.0 * nx,
-            y: 20.0 * uy - 2.0 * ny,
+            x: 25.0 * ux - 2.0 * nx,
+            y: 25.0 * uy - 2.0 * ny,
             range_rate_mps: 0.0,
             velocity: Some((1.4 * nx, 1.4 * ny)),
             accel_mps2: None,

@@ -154,6 +154,15 @@ mod tests {
     }
 
     #[test]
+    fn samples_a_nanosecond_apart_give_no_velocity() {
+        let mut h = TrackHistory::default();
+        for k in 0..5u64 {
+            h.update(k, &Pose2D::default(), std::iter::once((1, 10.0 + 0.1 * k as f64, 0.0, 0.0)), 0.6);
+        }
+        assert!(h.velocity(1).is_none());
+    }
+
+    #[test]
     fn forgets_old_samples_and_needs_enough_of_them() {
         let mut h = TrackHistory::default();
         let ego = Pose2D::default();

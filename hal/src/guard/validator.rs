@@ -236,6 +236,20 @@ mod tests {
     }
 
     #[test]
+    fn lateral_acceleration_uses_the_mean_speed_around_a_waypoint() {
+        // On a circle of radius 10 m, speeds alternating 7 and 8 m/s: about
+        // 7.5² / 10 = 5.6 m/s² everywhere, under 6; with 8 m/s alone it would be 6.4.
+        let mut arc = 0.0f64;
+        let mut points = [(0.0, 0.0, 0.0); 8];
+        for (i, p) in points.iter_mut().enumerate() {
+            arc += if i % 2 == 1 { 4.0 } else { 3.5 };
+            let a = arc / 10.0;
+            *p = (10.0 * a.sin(), 10.0 * (1.0 - a.cos()), a);
+        }
+        assert_eq!(validate_plan(&waypoints(points), &cfg()), Ok(()));
+    }
+
+    #[test]
     fn menger_curvature_of_a_circle() {
         let k = menger_curvature((10.0, 0.0, 0.0), (0.0, 10.0, 0.0), (-10.0, 0.0, 0.0));
         assert!((k - 0.1).abs() < 1e-12);
