@@ -331,18 +331,16 @@ impl EmergencyGuard {
 fn detections_as_obstacles<'a>(plan: &'a Plan, ego: &EgoState) -> impl Iterator<Item = GuardObstacle> + 'a {
     let current_from_plan = ego.pose.inverse().compose(&plan.ego_pose);
     let speed = ego.speed_mps;
-    plan.detections.iter().zip(DETECTION_TRACK_BASE..).filter_map(move |(d, track_id)| {
-        let (x, y) = d
-            .bbox
-            .footprint()
-            .iter()
-            .map(|&(x, y)| current_from_plan.transform_point(x, y))
-            .min_by(|a, b| a.0.hypot(a.1).total_cmp(&b.0.hypot(b.1)))?;
+    plan.detections.iter().zip(DETECTION_TRACK_BASE..).map(move |(d, track_id)| {
+        let corners = d.bbox.footprint().map(|(x, y)| current_from_plan.transform_point(x, y));
+        let (x, y) = corners
+            .into_iter()
+            .fold(corners[0], |best, c| if c.0.hypot(c.1) < best.0.hypot(best.1) { c } else { best });
         let range_m = x.hypot(y);
         let (vx, vy) = current_from_plan.rotate_vector(d.bbox.velocity[0], d.bbox.velocity[1]);
         // Range rate: the relative velocity along the line of sight.
         let range_rate_mps = ((vx - speed) * x + vy * y) / range_m;
-        Some(GuardObstacle { track_id, range_m, bearing_rad: y.atan2(x), range_rate_mps })
+        GuardObstacle { track_id, range_m, bearing_rad: y.atan2(x), range_rate_mps }
     })
 }
 

@@ -45,16 +45,15 @@ impl TrackHistory {
         for (id, x, y, range_rate) in seen {
             let (ox, oy) = odom_from_ego.transform_point(x, y);
             let samples = self.tracks.entry(id).or_default();
-            match samples.last() {
+            if let Some(last) = samples.last() {
                 // One sample per track and instant.
-                Some(last) if last.t_ns >= now_ns => continue,
-                Some(last) => {
-                    let reach = MAX_OBJECT_SPEED_MPS * elapsed_secs(last.t_ns, now_ns) + POSITION_NOISE_M;
-                    if (ox - last.x).hypot(oy - last.y) > reach {
-                        samples.clear();
-                    }
+                if last.t_ns >= now_ns {
+                    continue;
                 }
-                None => {}
+                let reach = MAX_OBJECT_SPEED_MPS * elapsed_secs(last.t_ns, now_ns) + POSITION_NOISE_M;
+                if (ox - last.x).hypot(oy - last.y) > reach {
+                    samples.clear();
+                }
             }
             samples.push(Sample { t_ns: now_ns, x: ox, y: oy, range_rate });
         }
