@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/install-tools.sh
-cargo tarpaulin --packages vla-hal --include-files 'hal/src/guard/*' --exclude-files 'hal/src/guard/tests.rs' \
+cargo tarpaulin --packages vla-hal --include-files 'hal/src/guard/*' --exclude-files 'hal/src/guard/tests/*' \
   --skip-clean --target-dir target/tarpaulin --out Stdout "$@"

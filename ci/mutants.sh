@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/install-tools.sh
-cargo mutants --package vla-hal --file 'hal/src/guard/*.rs' --exclude 'hal/src/guard/tests.rs' \
+cargo mutants --package vla-hal --file 'hal/src/guard/*.rs' --exclude 'hal/src/guard/tests/*' \
   --test-workspace=false --jobs 2 --output target "$@"
