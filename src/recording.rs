@@ -95,7 +95,13 @@ impl Recorder {
             rec.log("plots/guard_ttc_s", &rerun::Scalars::new([ttc.min(10.0)]))?;
         }
         if let Some(gt) = &obs.ground_truth {
-            let boxes = &gt.objects;
+            // The objects around the ego, as far as the road is drawn: what
+            // the cameras and the guard sensor can see.
+            let boxes: Vec<_> = gt
+                .objects
+                .iter()
+                .filter(|o| (o.bbox.center[0] as f32).hypot(o.bbox.center[1] as f32) <= ROAD_RADIUS_M)
+                .collect();
             rec.log(
                 "world/ego/ground_truth",
                 &rerun::Boxes3D::from_centers_and_half_sizes(
@@ -214,7 +220,7 @@ fn log_rig(rec: &RecordingStream, rig: &CameraRig) -> Result<()> {
 /// How far around the ego the road is drawn in the 3D view (m): the map
 /// tile a car would hold, and a scene small enough that the viewer's
 /// automatic camera frames the ego and its neighbours.
-const ROAD_RADIUS_M: f32 = 60.0;
+const ROAD_RADIUS_M: f32 = 80.0;
 
 /// Road edges, centre lines, lane dividers and the route, in the world frame.
 struct RoadLines {
