@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rerun::RecordingStream;
 use rerun::blueprint::{
-    Blueprint, BlueprintActivation, Grid, Horizontal, Spatial2DView, Spatial3DView, TextLogView, TimeSeriesView,
+    Blueprint, BlueprintActivation, Grid, Horizontal, Spatial2DView, Spatial3DView, Tabs, TextLogView, TimeSeriesView,
     Vertical,
 };
 use vla_hal::{
@@ -67,7 +67,9 @@ impl Recorder {
             .with_colors([rerun::Color::from_rgb(40, 220, 120)])
             .with_labels(["ego"]),
         )?;
-        Ok(Self { road: RoadLines::new(sim), rec, last_guard_state: GuardState::Nominal })
+        let road = RoadLines::new(sim);
+        road.log_whole(&rec)?;
+        Ok(Self { road, rec, last_guard_state: GuardState::Nominal })
     }
 
     pub fn on_tick(
@@ -95,8 +97,29 @@ impl Recorder {
             rec.log("plots/guard_ttc_s", &rerun::Scalars::new([ttc.min(10.0)]))?;
         }
         if let Some(gt) = &obs.ground_truth {
-            // The objects around the ego, as far as the road is drawn: what
-            // the cameras and the guard sensor can see.
+            // Every actor in the world view.
+            let world: Vec<(f32, f32, f32, f32)> = gt
+                .objects
+                .iter()
+                .map(|o| {
+                    let (x, y) = ego.transform_point(o.bbox.center[0], o.bbox.center[1]);
+                    (x as f32, y as f32, o.bbox.center[2] as f32, (o.bbox.yaw + ego.yaw) as f32)
+                })
+                .collect();
+            rec.log(
+                "world/actors",
+                &rerun::Boxes3D::from_centers_and_half_sizes(
+                    world.iter().map(|w| (w.0, w.1, w.2)),
+                    gt.objects.iter().map(|o| {
+                        ((o.bbox.size[0] / 2.0) as f32, (o.bbox.size[1] / 2.0) as f32, (o.bbox.size[2] / 2.0) as f32)
+                    }),
+                )
+                .with_quaternions(world.iter().map(|w| yaw_quaternion(w.3 as f64)))
+                .with_colors(gt.objects.iter().map(|o| class_colour(o.class)))
+                .with_labels(gt.objects.iter().map(|o| format!("{} {}", o.class.as_str(), o.id))),
+            )?;
+            // Around the ego, as far as the road is drawn there: what the
+            // cameras and the guard sensor can see.
             let boxes: Vec<_> = gt
                 .objects
                 .iter()
@@ -261,6 +284,13 @@ impl RoadLines {
         Self { strips }
     }
 
+    /// Every line, once, in the world frame (the world view).
+    fn log_whole(&self, rec: &RecordingStream) -> Result<()> {
+        let (strips, colours): (Vec<_>, Vec<_>) = self.strips.iter().cloned().unzip();
+        rec.log_static("world/road", &rerun::LineStrips3D::new(strips).with_colors(colours).with_radii([0.08]))?;
+        Ok(())
+    }
+
     /// The pieces of every line within [`ROAD_RADIUS_M`] of the ego, in the
     /// ego frame.
     fn log_around(&self, rec: &RecordingStream, ego: &vla_hal::Pose2D) -> Result<()> {
@@ -293,8 +323,13 @@ fn blueprint(rig: &CameraRig) -> Blueprint {
         .map(|n| Spatial2DView::new(n.as_str()).with_origin(format!("{}/image", camera_path(n.as_str()))).into());
     let grid = Grid::new(cameras).with_grid_columns(3);
     let right = Vertical::new([
-        // Everything around the ego, in the ego frame, so the view follows the car.
-        Spatial3DView::new("around the ego").with_origin("world/ego").into(),
+        // Around the ego, in the ego frame, so the view follows the car; the
+        // whole world with every actor in a second tab.
+        Tabs::new([
+            Spatial3DView::new("around the ego").with_origin("world/ego").into(),
+            Spatial3DView::new("world").with_origin("world").into(),
+        ])
+        .into(),
         Horizontal::new([
             TextLogView::new("events").with_origin("events").into(),
             TimeSeriesView::new("speed, command, guard").with_origin("plots").into(),
