@@ -1,0 +1,52 @@
+//! Our camera geometry against the projections mmdetection3d recorded for
+//! the real nuScenes keyframe in `shared/data/nuscenes-demo` (skipped, with
+//! a message, where that folder is absent).
+
+use std::path::PathBuf;
+
+use vla_datasets::NuScenesKeyframe;
+
+fn keyframe_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/nuscenes-demo");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: {} not found (real data lives in ../shared/data)", dir.display());
+        None
+    }
+}
+
+/// Every recorded box-centre projection is reproduced by projecting some
+/// box centre (LIDAR → ego → camera, with our nalgebra geometry) through
+/// that camera's calibration: within 1 px and 1 cm of depth.
+#[test]
+fn box_centres_project_where_mmdetection3d_recorded_them() {
+    let Some(dir) = keyframe_dir() else { return };
+    let kf = NuScenesKeyframe::load(&dir).unwrap();
+    assert_eq!(kf.cameras.len(), 6);
+    assert_eq!(kf.boxes.len(), 69);
+    assert!(kf.recorded_projections.len() >= 20, "{}", kf.recorded_projections.len());
+    for rec in &kf.recorded_projections {
+        let cam = kf.cameras.iter().find(|c| c.calibration.name == rec.camera).unwrap();
+        let best = kf
+            .boxes
+            .iter()
+            .filter_map(|b| cam.calibration.project_ego_point(&b.center_ego))
+            .min_by(|a, b| {
+                let da = (a.u - rec.u).hypot(a.v - rec.v);
+                let db = (b.u - rec.u).hypot(b.v - rec.v);
+                da.total_cmp(&db)
+            })
+            .unwrap();
+        let pixel_error = (best.u - rec.u).hypot(best.v - rec.v);
+        assert!(pixel_error < 1.0, "{}: {pixel_error:.4} px off", rec.camera);
+        assert!((best.depth_m - rec.depth_m).abs() < 0.01, "{}: depth {} vs {}", rec.camera, best.depth_m, rec.depth_m);
+    }
+    assert_eq!((kf.cameras[0].calibration.intrinsics.width, kf.cameras[0].calibration.intrinsics.height), (1600, 900));
+}
+
+#[test]
+fn a_missing_keyframe_is_named() {
+    let err = NuScenesKeyframe::load(std::path::Path::new("/no/such/keyframe")).unwrap_err().to_string();
+    assert!(err.contains("/no/such/keyframe/sample.json"), "{err}");
+}
