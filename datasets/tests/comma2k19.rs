@@ -1,23 +1,13 @@
 //! Against the real comma2k19 segment in `shared/data` (skipped, with a
 //! message, where that folder is absent).
 
-use std::path::PathBuf;
+mod common;
 
 use vla_datasets::Comma2k19Drive;
 
-fn segment() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/comma2k19/route-40");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: {} not found (real data lives in ../shared/data)", dir.display());
-        None
-    }
-}
-
 #[test]
 fn path_length_from_poses_agrees_with_integrated_can_speed() {
-    let Some(dir) = segment() else { return };
+    let Some(dir) = common::shared_data("comma2k19/route-40") else { return };
     let drive = Comma2k19Drive::load(&dir).unwrap();
     let (path, integrated) = (drive.path_length_m(), drive.integrated_speed_m());
     assert!(path > 500.0, "a minute of highway: {path} m");
@@ -27,7 +17,7 @@ fn path_length_from_poses_agrees_with_integrated_can_speed() {
 
 #[test]
 fn radar_tracks_become_guard_obstacles() {
-    let Some(dir) = segment() else { return };
+    let Some(dir) = common::shared_data("comma2k19/route-40") else { return };
     let drive = Comma2k19Drive::load(&dir).unwrap();
     let t = drive.radar[drive.radar.len() / 2].t;
     let obstacles = drive.radar_obstacles(t, 3.7);

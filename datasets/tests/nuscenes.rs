@@ -2,26 +2,16 @@
 //! the real nuScenes keyframe in `shared/data/nuscenes-demo` (skipped, with
 //! a message, where that folder is absent).
 
-use std::path::PathBuf;
+mod common;
 
 use vla_datasets::NuScenesKeyframe;
-
-fn keyframe_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/nuscenes-demo");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: {} not found (real data lives in ../shared/data)", dir.display());
-        None
-    }
-}
 
 /// Every recorded box-centre projection is reproduced by projecting some
 /// box centre (LIDAR → ego → camera, with our nalgebra geometry) through
 /// that camera's calibration: within 1 px and 1 cm of depth.
 #[test]
 fn box_centres_project_where_mmdetection3d_recorded_them() {
-    let Some(dir) = keyframe_dir() else { return };
+    let Some(dir) = common::shared_data("nuscenes-demo") else { return };
     let kf = NuScenesKeyframe::load(&dir).unwrap();
     assert_eq!(kf.cameras.len(), 6);
     assert_eq!(kf.boxes.len(), 69);

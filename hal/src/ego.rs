@@ -113,6 +113,19 @@ pub struct EgoState {
 }
 
 impl EgoState {
+    /// At the odometry origin, driving straight along x at `speed_mps`,
+    /// neither accelerating nor steering; stamped 0.
+    pub fn cruising_at_origin(speed_mps: f64) -> Self {
+        Self {
+            timestamp_ns: 0,
+            pose: Pose2D::default(),
+            speed_mps,
+            acceleration_mps2: 0.0,
+            yaw_rate_rps: 0.0,
+            steering_angle_rad: 0.0,
+        }
+    }
+
     /// Rejects NaN/Inf in any field and negative speeds, naming the field.
     pub fn validate(&self) -> Result<(), HalError> {
         const MSG: &str = "ego state";
@@ -161,14 +174,7 @@ mod tests {
 
     #[test]
     fn nan_speed_is_named() {
-        let ego = EgoState {
-            timestamp_ns: 0,
-            pose: Pose2D::default(),
-            speed_mps: f64::NAN,
-            acceleration_mps2: 0.0,
-            yaw_rate_rps: 0.0,
-            steering_angle_rad: 0.0,
-        };
+        let ego = EgoState::cruising_at_origin(f64::NAN);
         let err = ego.validate().unwrap_err().to_string();
         assert!(err.contains("speed_mps"), "{err}");
     }

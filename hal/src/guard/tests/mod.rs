@@ -12,14 +12,7 @@ use crate::trajectory::{Trajectory, Waypoint};
 const TICK_NS: u64 = 50_000_000;
 
 fn ego(speed: f64) -> EgoState {
-    EgoState {
-        timestamp_ns: 0,
-        pose: Pose2D::default(),
-        speed_mps: speed,
-        acceleration_mps2: 0.0,
-        yaw_rate_rps: 0.0,
-        steering_angle_rad: 0.0,
-    }
+    EgoState::cruising_at_origin(speed)
 }
 
 fn straight_plan(timestamp_ns: u64, speed: f64) -> Plan {
