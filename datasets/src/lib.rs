@@ -1,9 +1,10 @@
-//! Logs and data: today the readers of real recorded driving (NumPy arrays,
-//! comma2k19 segments, a nuScenes keyframe); the MCAP log format, dataset generation and the
-//! nuScenes loader land here with the logging work. See this crate's README.
+//! Logs and data: the MCAP log format (schema, writer, reader, recorder),
+//! dataset generation and samples for training, and the readers of real
+//! recorded driving (comma2k19, nuScenes). See this crate's README.
 
 pub mod comma2k19;
 pub mod error;
+pub mod log;
 pub mod npy;
 pub mod nuscenes;
 

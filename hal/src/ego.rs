@@ -1,12 +1,13 @@
 //! Ego vehicle: its pose, motion state, geometry, and the command sent to it.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{HalError, require_finite};
 
 /// A planar rigid transform `parent_from_child`: where the child frame's
 /// origin lies in the parent frame (m) and how it is rotated (rad, CCW).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct Pose2D {
     pub x: f64,
     pub y: f64,
@@ -63,7 +64,7 @@ pub fn wrap_angle(angle: f64) -> f64 {
 }
 
 /// Outer dimensions of the ego vehicle, in the ego frame.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VehicleGeometry {
     /// Bumper to bumper (m).
     pub length_m: f64,
@@ -96,7 +97,7 @@ impl VehicleGeometry {
 }
 
 /// The ego vehicle's state as the stack sees it (odometry + vehicle bus).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EgoState {
     /// Sensor time of the state (ns).
     pub timestamp_ns: u64,
@@ -150,7 +151,7 @@ impl EgoState {
 /// What the stack asks of the vehicle: longitudinal acceleration and
 /// front-wheel steering angle. Reaches an actuator only as a
 /// [`crate::GuardedCommand`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct ControlCommand {
     pub timestamp_ns: u64,
     /// Requested longitudinal acceleration (m/s²; negative brakes).

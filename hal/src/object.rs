@@ -1,10 +1,11 @@
 //! Objects around the ego vehicle: 3D boxes, detections, ground truth and
 //! the guard sensor's obstacle list.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Object classes of the detection task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectClass {
     Car,
@@ -40,7 +41,7 @@ impl ObjectClass {
 
 /// An oriented 3D box with a planar velocity, in the frame its owner names
 /// (ego frame for detections and ground truth handed to the stack).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Box3D {
     /// Geometric centre (m).
     pub center: [f64; 3],
@@ -63,7 +64,7 @@ impl Box3D {
 }
 
 /// One object the model detected.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Detection {
     pub class: ObjectClass,
     pub bbox: Box3D,
@@ -72,7 +73,7 @@ pub struct Detection {
 }
 
 /// One true object, known to the simulator (ego frame when handed out).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GroundTruthObject {
     /// Stable identity within a scenario.
     pub id: u32,
@@ -82,7 +83,7 @@ pub struct GroundTruthObject {
 
 /// One return of the guard sensor, a radar-like device independent of the
 /// cameras and the model. Measured from the ego origin in the ego frame.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GuardObstacle {
     /// Track identity assigned by the sensor.
     pub track_id: u32,

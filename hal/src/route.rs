@@ -2,12 +2,13 @@
 //! path it implies) and the privileged ground truth a simulator can hand to
 //! an expert planner.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::object::GroundTruthObject;
 
 /// The navigation instruction for the next manoeuvre, as a driver hears it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoutingCommand {
     /// Follow the current lane.
@@ -35,7 +36,7 @@ impl RoutingCommand {
 }
 
 /// A point on the route's lane centre line, in the ego frame.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RoutePoint {
     pub x: f64,
     pub y: f64,
@@ -47,7 +48,7 @@ pub struct RoutePoint {
 /// The route input of the stack, as navigation and a lane-level map give
 /// it: the current instruction and the centre line of the lanes the route
 /// follows, ahead of the ego.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct Route {
     pub command: RoutingCommand,
     /// Route centre line in the ego frame, from about the ego's position
@@ -100,7 +101,7 @@ impl Route {
 /// What a simulator knows and a real car does not: every object's true box
 /// in the ego frame. Only privileged planners (the expert), metrics and
 /// dataset labels read it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct GroundTruth {
     pub objects: Vec<GroundTruthObject>,
 }

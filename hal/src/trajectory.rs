@@ -1,8 +1,9 @@
 //! Trajectories and plans: what a planner hands to the controller.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::ego::Pose2D;
+use crate::ego::{Pose2D, wrap_angle};
 use crate::error::{HalError, require_finite};
 use crate::object::Detection;
 
@@ -12,7 +13,7 @@ pub const TRAJECTORY_STEPS: usize = 8;
 pub const TRAJECTORY_STEP_S: f64 = 0.5;
 
 /// A future pose of the ego rear axle, in the ego frame at plan time.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct Waypoint {
     pub x: f64,
     pub y: f64,
@@ -20,7 +21,7 @@ pub struct Waypoint {
 }
 
 /// Waypoints at 0.5, 1.0, ... 4.0 s after the plan's time stamp.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct Trajectory {
     pub waypoints: [Waypoint; TRAJECTORY_STEPS],
 }
@@ -32,6 +33,19 @@ impl Trajectory {
     }
 
     /// Rejects NaN/Inf waypoints, naming the first bad field.
+    /// The path a vehicle now at `now` will follow, in its frame now:
+    /// `pose_after(dt)` is its world pose `dt` seconds later (a recorded
+    /// drive's actual future, the ground truth a plan is compared with).
+    pub fn of_future_poses(now: &Pose2D, mut pose_after: impl FnMut(f64) -> Pose2D) -> Self {
+        let mut waypoints = [Waypoint::default(); TRAJECTORY_STEPS];
+        for (i, w) in waypoints.iter_mut().enumerate() {
+            let future = pose_after(Self::time_of(i));
+            let (x, y) = now.inverse_transform_point(future.x, future.y);
+            *w = Waypoint { x, y, heading: wrap_angle(future.yaw - now.yaw) };
+        }
+        Self { waypoints }
+    }
+
     pub fn validate(&self) -> Result<(), HalError> {
         for w in &self.waypoints {
             require_finite("trajectory", "waypoint.x", w.x)?;
@@ -58,7 +72,7 @@ impl Trajectory {
 }
 
 /// Everything a planner produced for one planning cycle.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Plan {
     /// Time of the observation the plan was made from (ns).
     pub timestamp_ns: u64,
@@ -82,6 +96,17 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn future_poses_land_in_the_frame_of_now() {
+        // Heading north at (10, 5), driving on at 2 m/s.
+        let now = Pose2D::new(10.0, 5.0, std::f64::consts::FRAC_PI_2);
+        let t = Trajectory::of_future_poses(&now, |dt| Pose2D::new(10.0, 5.0 + 2.0 * dt, std::f64::consts::FRAC_PI_2));
+        for (i, w) in t.waypoints.iter().enumerate() {
+            let expected_x = 2.0 * Trajectory::time_of(i);
+            assert!((w.x - expected_x).abs() < 1e-9 && w.y.abs() < 1e-9 && w.heading.abs() < 1e-12, "{w:?}");
+        }
+    }
 
     #[test]
     fn position_interpolates_between_waypoints() {

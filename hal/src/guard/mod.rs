@@ -18,6 +18,7 @@ mod threat;
 mod tracks;
 mod validator;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use config::GuardConfig;
@@ -34,7 +35,7 @@ use crate::time::elapsed_secs;
 use crate::trajectory::Plan;
 
 /// What the guard is doing this tick, from least to most intrusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GuardState {
     /// The planner's command passes (clamped to the normal limits).
@@ -48,7 +49,7 @@ pub enum GuardState {
 }
 
 /// The guard's report for one tick; logged wherever the stack logs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GuardStatus {
     pub timestamp_ns: u64,
     pub state: GuardState,
