@@ -4,14 +4,12 @@
 //! scenario and seed whatever thread ran them.
 
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 use vla_sim_bridge::{Scenario, SimConfig, library, world::Collision};
 
-use crate::run::{RunSpec, RunSummary, run_scenario};
+use crate::run::{RunOutputs, RunSpec, RunSummary, parallel_map, run_scenario};
 
 /// One run of the evaluation, as the JSON reports it.
 #[derive(Debug, Serialize)]
@@ -72,36 +70,19 @@ pub fn closed_loop(args: &EvalArgs) -> Result<()> {
     let scenarios = library::suite(args.suite)?;
     let runs: Vec<(Scenario, u64)> =
         scenarios.iter().flat_map(|s| (0..args.seeds.max(1)).map(move |seed| (s.clone(), seed))).collect();
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<RunSummary>>>> = Mutex::new((0..runs.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(runs.len()) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((scenario, seed)) = runs.get(i) else { break };
-                    let spec = RunSpec {
-                        planner: args.planner.to_string(),
-                        guard: args.guard,
-                        sim: SimConfig { seed: *seed, render_cameras: false, ..SimConfig::default() },
-                    };
-                    let name = scenario.name.clone();
-                    let outcome = run_scenario(scenario.clone(), &spec, None)
-                        .map(|(_, s)| s)
-                        .with_context(|| format!("scenario {name}"));
-                    if let Ok(mut slots) = results.lock() {
-                        slots[i] = Some(outcome);
-                    }
-                }
-            });
-        }
-    });
-    let slots = results.into_inner().map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
+    let outcomes = parallel_map(&runs, args.jobs, |(scenario, seed)| {
+        let spec = RunSpec {
+            planner: args.planner.to_string(),
+            guard: args.guard,
+            sim: SimConfig { seed: *seed, render_cameras: false, ..SimConfig::default() },
+        };
+        run_scenario(scenario.clone(), &spec, RunOutputs::default())
+            .map(|(_, s)| s)
+            .with_context(|| format!("scenario {}", scenario.name))
+    })?;
     let mut out = Vec::with_capacity(runs.len());
-    for ((scenario, _), slot) in runs.iter().zip(slots) {
-        let summary = slot.context("a run did not finish")??;
-        out.push(result_of(scenario, summary));
+    for ((scenario, _), outcome) in runs.iter().zip(outcomes) {
+        out.push(result_of(scenario, outcome?));
     }
     let report = Report {
         suite: args.suite.to_string(),

@@ -10,19 +10,13 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use vla_datasets::Comma2k19Drive;
 use vla_hal::{
-    ControlCommand, EgoState, EmergencyGuard, GuardConfig, GuardInput, GuardState, Plan, Pose2D, Trajectory,
-    VehicleGeometry, Waypoint,
+    ControlCommand, EmergencyGuard, GuardConfig, GuardInput, GuardState, Plan, Trajectory, VehicleGeometry,
     time::{nanos_to_secs, secs_to_nanos},
     trajectory::TRAJECTORY_STEPS,
 };
 
 /// Guard tick (s).
 const TICK_S: f64 = 0.05;
-/// The comma device sits behind the windscreen, about this far ahead of
-/// the rear axle of the car (m).
-const CAMERA_AHEAD_OF_REAR_AXLE_M: f64 = 1.4;
-/// Steering-wheel to front-wheel ratio of the car (Honda Civic-class).
-const STEERING_RATIO: f64 = 15.3;
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -63,8 +57,8 @@ pub fn check_comma2k19(dir: &Path, json: Option<&Path>) -> Result<()> {
     let mut t = t_first + 0.2;
     while t + horizon <= t_last {
         let now_ns = secs_to_nanos(t - t_first);
-        let ego = ego_state(&drive, t, now_ns);
-        let plan = driver_plan(&drive, t, now_ns, &ego.pose);
+        let ego = drive.ego_state(t, now_ns);
+        let plan = Plan::of_trajectory(now_ns, ego.pose, drive.driver_path(t, &ego.pose));
         if guard.accept_plan(&plan).is_err() {
             report.plan_rejections += 1;
         }
@@ -113,43 +107,4 @@ pub fn check_comma2k19(dir: &Path, json: Option<&Path>) -> Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
-}
-
-/// The rear axle's pose: the camera pose moved back along the heading.
-fn rear_axle(camera: Pose2D) -> Pose2D {
-    Pose2D::new(
-        camera.x - CAMERA_AHEAD_OF_REAR_AXLE_M * camera.yaw.cos(),
-        camera.y - CAMERA_AHEAD_OF_REAR_AXLE_M * camera.yaw.sin(),
-        camera.yaw,
-    )
-}
-
-fn ego_state(drive: &Comma2k19Drive, t: f64, now_ns: u64) -> EgoState {
-    let speed = drive.speed_at(t);
-    let accel = (drive.speed_at(t + 0.1) - drive.speed_at(t - 0.1)) / 0.2;
-    EgoState {
-        timestamp_ns: now_ns,
-        pose: rear_axle(drive.pose_at(t)),
-        speed_mps: speed.max(0.0),
-        acceleration_mps2: accel,
-        yaw_rate_rps: 0.0,
-        steering_angle_rad: (drive.steering_deg_at(t) / STEERING_RATIO).to_radians(),
-    }
-}
-
-/// What the human actually drove over the next 4 s, as a plan in the ego frame.
-fn driver_plan(drive: &Comma2k19Drive, t: f64, now_ns: u64, ego: &Pose2D) -> Plan {
-    let mut waypoints = [Waypoint::default(); TRAJECTORY_STEPS];
-    for (i, w) in waypoints.iter_mut().enumerate() {
-        let future = rear_axle(drive.pose_at(t + Trajectory::time_of(i)));
-        let (x, y) = ego.inverse_transform_point(future.x, future.y);
-        *w = Waypoint { x, y, heading: vla_hal::ego::wrap_angle(future.yaw - ego.yaw) };
-    }
-    Plan {
-        timestamp_ns: now_ns,
-        ego_pose: *ego,
-        trajectory: Trajectory { waypoints },
-        detections: vec![],
-        reasoning: None,
-    }
 }

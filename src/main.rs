@@ -1,5 +1,6 @@
 //! `vla`: the one command-line program of the stack.
 
+mod dataset_command;
 mod eval_command;
 mod guard_command;
 mod recording;
@@ -23,26 +24,17 @@ struct Cli {
 enum Command {
     /// Drive one scenario closed loop in the built-in simulator.
     Sim {
-        /// Library scenario name (`vla scenarios list`) or a .toml file.
-        #[arg(long)]
-        scenario: String,
-        /// Planner that drives: `expert` (privileged) or `cv` (constant
-        /// velocity along the lane, blind to obstacles).
-        #[arg(long, default_value = "expert")]
-        planner: String,
-        /// The guard's emergency braking.
-        #[arg(long, value_enum, default_value = "on")]
-        guard: Switch,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Write a Rerun recording (.rrd) of the drive.
-        #[arg(long)]
-        rerun: Option<PathBuf>,
-        /// Write the run summary as JSON.
-        #[arg(long)]
-        json: Option<PathBuf>,
         #[command(flatten)]
-        cameras: CameraArgs,
+        run: ScenarioRunArgs,
+    },
+    /// Drive one scenario closed loop and record everything the stack saw
+    /// and decided, with ground truth, as an MCAP log.
+    Record {
+        #[command(flatten)]
+        run: ScenarioRunArgs,
+        /// The MCAP log to write.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Drive a scenario with the expert up to a time and write the six
     /// camera images as one PNG.
@@ -59,6 +51,11 @@ enum Command {
         #[command(flatten)]
         cameras: CameraArgs,
     },
+    /// Training data from the simulator, and real drives as logs.
+    Dataset {
+        #[command(subcommand)]
+        command: DatasetCommand,
+    },
     /// Evaluate planners.
     Eval {
         #[command(subcommand)]
@@ -74,6 +71,46 @@ enum Command {
         #[command(subcommand)]
         command: ScenariosCommand,
     },
+}
+
+/// One closed-loop run of a scenario.
+#[derive(clap::Args)]
+struct ScenarioRunArgs {
+    /// Library scenario name (`vla scenarios list`) or a .toml file.
+    #[arg(long)]
+    scenario: String,
+    /// Planner that drives: `expert` (privileged) or `cv` (constant
+    /// velocity along the lane, blind to obstacles).
+    #[arg(long, default_value = "expert")]
+    planner: String,
+    /// The guard's emergency braking.
+    #[arg(long, value_enum, default_value = "on")]
+    guard: Switch,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write a Rerun recording (.rrd) of the drive.
+    #[arg(long)]
+    rerun: Option<PathBuf>,
+    /// Write the run summary as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    cameras: CameraArgs,
+}
+
+impl ScenarioRunArgs {
+    fn into_sim_args(self, mcap: Option<PathBuf>) -> sim_command::SimArgs {
+        sim_command::SimArgs {
+            scenario: self.scenario,
+            planner: self.planner,
+            guard: self.guard == Switch::On,
+            seed: self.seed,
+            rerun: self.rerun,
+            mcap,
+            json: self.json,
+            cameras: self.cameras,
+        }
+    }
 }
 
 /// Resolution of the rendered cameras.
@@ -116,6 +153,39 @@ enum EvalCommand {
 }
 
 #[derive(Subcommand)]
+enum DatasetCommand {
+    /// Generate driving data with the expert planner: one MCAP log per
+    /// episode (varied scenarios, traffic, lighting, fog) under
+    /// train/val/test, and manifest.json.
+    Build {
+        /// Suite the scenarios are drawn from (all, everyday, ...).
+        #[arg(long)]
+        suite: String,
+        #[arg(long)]
+        episodes: u64,
+        /// Seed of the whole dataset; every episode gets its own simulator seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Parallel episodes (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[command(flatten)]
+        cameras: CameraArgs,
+    },
+    /// Write a real comma2k19 segment (ego poses, CAN speed and steering,
+    /// radar) as a log in the project's schema.
+    ImportComma2k19 {
+        /// Segment folder, e.g. ../shared/data/comma2k19/route-40.
+        dir: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum GuardCommand {
     /// Replay a real comma2k19 drive (ego speed, steering, radar) through
     /// the guard and count its activations (nuisance braking).
@@ -149,17 +219,8 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Sim { scenario, planner, guard, seed, rerun, json, cameras } => {
-            sim_command::run(&sim_command::SimArgs {
-                scenario,
-                planner,
-                guard: guard == Switch::On,
-                seed,
-                rerun,
-                json,
-                cameras,
-            })
-        }
+        Command::Sim { run } => sim_command::run(&run.into_sim_args(None)),
+        Command::Record { run, out } => sim_command::run(&run.into_sim_args(Some(out))),
         Command::Eval { command: EvalCommand::ClosedLoop { suite, planner, guard, seeds, jobs, json } } => {
             eval_command::closed_loop(&eval_command::EvalArgs {
                 suite: &suite,
@@ -169,6 +230,19 @@ fn run(cli: Cli) -> Result<()> {
                 jobs,
                 json: json.as_deref(),
             })
+        }
+        Command::Dataset { command: DatasetCommand::Build { suite, episodes, seed, out, jobs, cameras } } => {
+            dataset_command::build(&dataset_command::BuildArgs {
+                suite: &suite,
+                episodes,
+                seed,
+                out: &out,
+                jobs,
+                cameras,
+            })
+        }
+        Command::Dataset { command: DatasetCommand::ImportComma2k19 { dir, out } } => {
+            dataset_command::import_comma2k19(&dir, &out)
         }
         Command::Render { scenario, seed, at, out, cameras } => render_command::run(&scenario, seed, at, &out, cameras),
         Command::Guard { command: GuardCommand::CheckComma2k19 { dir, json } } => {

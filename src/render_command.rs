@@ -8,7 +8,7 @@ use vla_hal::{CameraFrame, CameraName};
 use vla_sim_bridge::SimConfig;
 
 use crate::CameraArgs;
-use crate::run::{RunSpec, load_scenario, run_scenario};
+use crate::run::{RunOutputs, RunSpec, load_scenario, run_scenario};
 
 pub fn run(scenario: &str, seed: u64, at_s: f64, out: &Path, cameras: CameraArgs) -> Result<()> {
     let mut scenario = load_scenario(scenario)?;
@@ -26,7 +26,7 @@ pub fn run(scenario: &str, seed: u64, at_s: f64, out: &Path, cameras: CameraArgs
             ..SimConfig::default()
         },
     };
-    let (mut sim, _) = run_scenario(scenario, &spec, None)?;
+    let (mut sim, _) = run_scenario(scenario, &spec, RunOutputs::default())?;
     let frames = sim.render_cameras();
     mosaic(&frames)?.save(out).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {} (six cameras at t = {:.1} s)", out.display(), sim.world.time_s);

@@ -1,11 +1,16 @@
 //! One closed-loop run of a scenario: the stack built for a planner, the
 //! simulator as its vehicle, the guard's activity counted, and an optional
-//! Rerun recorder watching. `sim`, `render` and `eval` all go through here.
+//! Rerun recorder and MCAP log watching. `sim`, `record`, `render`, `eval`
+//! and `dataset build` all go through here.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
+use vla_datasets::log::LogRecorder;
 use vla_hal::{
     EmergencyGuard, GuardConfig, GuardState, HalError, Observation, Planner, Stack, StackObserver, StackOutput,
     VehicleGeometry, run_loop, time::nanos_to_secs,
@@ -42,9 +47,17 @@ pub struct RunSummary {
     pub guard_emergency_ticks: u64,
 }
 
-/// Counts guard activity and forwards every tick to the recorder.
+/// Where a run is recorded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOutputs<'a> {
+    pub rerun: Option<&'a Path>,
+    pub mcap: Option<&'a Path>,
+}
+
+/// Counts guard activity and forwards every tick to the recorders.
 struct RunObserver<'a> {
     recorder: Option<&'a mut Recorder>,
+    log: Option<&'a mut LogRecorder>,
     interventions: u64,
     emergency_ticks: u64,
     last_state: GuardState,
@@ -74,6 +87,10 @@ impl StackObserver for RunObserver<'_> {
             );
         }
         self.last_state = state;
+        if let Some(log) = self.log.as_deref_mut() {
+            log.on_tick(obs, out, planner_error)
+                .map_err(|e| HalError::Device { device: "MCAP recorder".to_string(), reason: e.to_string() })?;
+        }
         match self.recorder.as_deref_mut() {
             Some(r) => r.on_tick(obs, out, planner_error),
             None => Ok(()),
@@ -108,10 +125,15 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
 
 /// Drives `scenario` to its end; returns the simulator (for a last look)
 /// and the summary.
-pub fn run_scenario(scenario: Scenario, spec: &RunSpec, rerun: Option<&Path>) -> Result<(Simulator, RunSummary)> {
+pub fn run_scenario(scenario: Scenario, spec: &RunSpec, outputs: RunOutputs) -> Result<(Simulator, RunSummary)> {
     let mut stack = stack_for(&spec.planner, spec.guard)?;
+    let metadata = run_metadata(&scenario, spec);
     let mut sim = Simulator::new(scenario, spec.sim).context("building the scenario")?;
-    let mut recorder = match rerun {
+    let mut log = match outputs.mcap {
+        Some(path) => Some(LogRecorder::create(path, metadata)?),
+        None => None,
+    };
+    let mut recorder = match outputs.rerun {
         Some(path) => {
             Some(Recorder::create(path, &sim).with_context(|| format!("creating Rerun recording {}", path.display()))?)
         }
@@ -119,6 +141,7 @@ pub fn run_scenario(scenario: Scenario, spec: &RunSpec, rerun: Option<&Path>) ->
     };
     let mut observer = RunObserver {
         recorder: recorder.as_mut(),
+        log: log.as_mut(),
         interventions: 0,
         emergency_ticks: 0,
         last_state: GuardState::Nominal,
@@ -128,6 +151,9 @@ pub fn run_scenario(scenario: Scenario, spec: &RunSpec, rerun: Option<&Path>) ->
     if let Some(recorder) = recorder {
         recorder.finish().context("writing the Rerun recording")?;
     }
+    if let Some(log) = log {
+        log.finish()?;
+    }
     let summary = RunSummary {
         sim: sim.summary(),
         planner: stack.planner_name().to_string(),
@@ -136,4 +162,44 @@ pub fn run_scenario(scenario: Scenario, spec: &RunSpec, rerun: Option<&Path>) ->
         guard_emergency_ticks: emergency_ticks,
     };
     Ok((sim, summary))
+}
+
+/// What an MCAP log of the run says about itself.
+fn run_metadata(scenario: &Scenario, spec: &RunSpec) -> BTreeMap<String, String> {
+    let env = scenario.environment;
+    BTreeMap::from([
+        ("source".to_string(), "simulator".to_string()),
+        ("scenario".to_string(), scenario.name.clone()),
+        ("seed".to_string(), spec.sim.seed.to_string()),
+        ("planner".to_string(), spec.planner.clone()),
+        ("guard".to_string(), if spec.guard { "on" } else { "off" }.to_string()),
+        ("tick_s".to_string(), spec.sim.tick_s.to_string()),
+        ("lighting".to_string(), format!("{:?}", env.lighting).to_lowercase()),
+        ("fog_visibility_m".to_string(), env.fog_visibility_m.map_or("none".to_string(), |v| v.to_string())),
+    ])
+}
+
+/// `f` over every item on `jobs` threads (default: one per core); results in
+/// item order. Runs are independent and seeded, so the order of execution
+/// does not change any result.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: Option<usize>, f: impl Fn(&T) -> R + Sync) -> Result<Vec<R>> {
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(items.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let result = f(item);
+                    if let Ok(mut slots) = results.lock() {
+                        slots[i] = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    let slots = results.into_inner().map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
+    slots.into_iter().map(|slot| slot.context("a run did not finish")).collect()
 }

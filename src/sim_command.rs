@@ -1,5 +1,5 @@
-//! `vla sim`: one scenario, closed loop, with a summary and optional Rerun
-//! recording.
+//! `vla sim` and `vla record`: one scenario, closed loop, with a summary and
+//! optional Rerun recording and MCAP log.
 
 use std::path::PathBuf;
 
@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use vla_sim_bridge::SimConfig;
 
 use crate::CameraArgs;
-use crate::run::{RunSpec, RunSummary, load_scenario, run_scenario};
+use crate::run::{RunOutputs, RunSpec, RunSummary, load_scenario, run_scenario};
 
 pub struct SimArgs {
     pub scenario: String,
@@ -15,6 +15,7 @@ pub struct SimArgs {
     pub guard: bool,
     pub seed: u64,
     pub rerun: Option<PathBuf>,
+    pub mcap: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub cameras: CameraArgs,
 }
@@ -26,13 +27,14 @@ pub fn run(args: &SimArgs) -> Result<()> {
         guard: args.guard,
         sim: SimConfig {
             seed: args.seed,
-            render_cameras: args.rerun.is_some(),
+            render_cameras: args.rerun.is_some() || args.mcap.is_some(),
             image_width: args.cameras.image_width,
             image_height: args.cameras.image_height,
             ..SimConfig::default()
         },
     };
-    let (_, summary) = run_scenario(scenario, &spec, args.rerun.as_deref())?;
+    let outputs = RunOutputs { rerun: args.rerun.as_deref(), mcap: args.mcap.as_deref() };
+    let (_, summary) = run_scenario(scenario, &spec, outputs)?;
     print_summary(&summary);
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&summary)?;

@@ -2,11 +2,16 @@
 //! metric frame, CAN speed and steering, and the stock front radar's tracks
 //! as guard-sensor obstacles. See `shared/data/README.md` for the layout.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
-use vla_hal::{GuardObstacle, Pose2D};
+use vla_hal::{
+    CameraRig, EgoState, GuardObstacle, Observation, Pose2D, Route, Trajectory, VehicleGeometry, time::secs_to_nanos,
+};
 
 use crate::error::DatasetError;
+use crate::log::{LogError, LogRecorder, LogStats};
 use crate::npy::{NpyArray, read_f64};
 
 /// WGS84 ellipsoid.
@@ -14,6 +19,13 @@ const WGS84_A: f64 = 6_378_137.0;
 const WGS84_E2: f64 = 6.694_379_990_14e-3;
 /// How long a radar track stays in the list after its last return (s).
 const RADAR_TRACK_HOLD_S: f64 = 0.1;
+/// The comma device sits behind the windscreen, about this far ahead of
+/// the rear axle of the car (m).
+const CAMERA_AHEAD_OF_REAR_AXLE_M: f64 = 1.4;
+/// Steering-wheel to front-wheel ratio of the car (Honda Civic-class).
+const STEERING_RATIO: f64 = 15.3;
+/// Tick of an imported log (s): the stack's control rate.
+const IMPORT_TICK_S: f64 = 0.05;
 
 /// One return of the stock radar, measured from the radar at the front of
 /// the car: x forward, y left.
@@ -142,6 +154,54 @@ impl Comma2k19Drive {
         self.pose_heading[i]
     }
 
+    /// The ego state at segment time `t` (rear axle), stamped `now_ns`.
+    pub fn ego_state(&self, t: f64, now_ns: u64) -> EgoState {
+        EgoState {
+            timestamp_ns: now_ns,
+            pose: rear_axle(self.pose_at(t)),
+            speed_mps: self.speed_at(t).max(0.0),
+            acceleration_mps2: (self.speed_at(t + 0.1) - self.speed_at(t - 0.1)) / 0.2,
+            yaw_rate_rps: 0.0,
+            steering_angle_rad: (self.steering_deg_at(t) / STEERING_RATIO).to_radians(),
+        }
+    }
+
+    /// What the driver actually drove over the next 4 s from time `t`, in
+    /// the ego frame at `ego`.
+    pub fn driver_path(&self, t: f64, ego: &Pose2D) -> Trajectory {
+        Trajectory::of_future_poses(ego, |dt| rear_axle(self.pose_at(t + dt)))
+    }
+
+    /// Writes the drive as a log: ego state and pose, and the radar's
+    /// tracks as the guard sensor, at the control rate, with the driver's
+    /// actual future path. Log time starts at zero with the first pose.
+    pub fn write_log(&self, out: &Path, source: &Path) -> Result<LogStats, LogError> {
+        let run = BTreeMap::from([
+            ("source".to_string(), "comma2k19".to_string()),
+            ("segment".to_string(), source.display().to_string()),
+        ]);
+        let mut log = LogRecorder::create(out, run)?;
+        let radar_x = VehicleGeometry::default().front_overhang_from_origin_m();
+        let rig = Arc::new(CameraRig { cameras: Vec::new() });
+        let (t_first, t_last) = (self.pose_t[0], self.pose_t[self.pose_t.len() - 1]);
+        let ticks = ((t_last - t_first) / IMPORT_TICK_S).floor() as u64;
+        for tick in 0..=ticks {
+            let t = t_first + tick as f64 * IMPORT_TICK_S;
+            let now_ns = secs_to_nanos(tick as f64 * IMPORT_TICK_S);
+            log.write_inputs(&Observation {
+                timestamp_ns: now_ns,
+                ego: self.ego_state(t, now_ns),
+                cameras: Vec::new(),
+                rig: rig.clone(),
+                route: Route::default(),
+                guard_obstacles: Some((now_ns, self.radar_obstacles(t, radar_x))),
+                ground_truth: None,
+                events: Vec::new(),
+            })?;
+        }
+        log.finish()
+    }
+
     /// The radar's track list at time `t`: the latest return of every track
     /// seen in the last 0.1 s, as guard obstacles measured from a point
     /// `radar_x_m` ahead of the ego origin.
@@ -167,6 +227,15 @@ impl Comma2k19Drive {
             })
             .collect()
     }
+}
+
+/// The rear axle's pose: the camera pose moved back along the heading.
+fn rear_axle(camera: Pose2D) -> Pose2D {
+    Pose2D::new(
+        camera.x - CAMERA_AHEAD_OF_REAR_AXLE_M * camera.yaw.cos(),
+        camera.y - CAMERA_AHEAD_OF_REAR_AXLE_M * camera.yaw.sin(),
+        camera.yaw,
+    )
 }
 
 /// Rows: east, north, up unit vectors in ECEF at the given ECEF point.

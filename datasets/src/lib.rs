@@ -5,9 +5,13 @@
 pub mod comma2k19;
 pub mod error;
 pub mod log;
+pub mod manifest;
 pub mod npy;
 pub mod nuscenes;
+pub mod sample;
 
 pub use comma2k19::Comma2k19Drive;
 pub use error::DatasetError;
+pub use manifest::{Dataset, Episode, Manifest, Split};
 pub use nuscenes::NuScenesKeyframe;
+pub use sample::{LogSamples, Sample};

@@ -128,7 +128,11 @@ fn a_crc_mismatch_names_the_chunk_and_spares_the_others() {
     println!("{text}");
     assert!(matches!(damage, LogError::Crc { offset, .. } if offset == chunks[1]), "{damage:?}");
     assert!(text.contains("crc.mcap") && text.contains(&format!("offset {}", chunks[1])), "{text}");
-    assert!(read.messages.len() < 200 && read.messages.len() > 100, "only the damaged chunk is lost: {}", read.messages.len());
+    assert!(
+        read.messages.len() < 200 && read.messages.len() > 100,
+        "only the damaged chunk is lost: {}",
+        read.messages.len()
+    );
 }
 
 #[test]

@@ -12,8 +12,8 @@ use vla_hal::{
 };
 
 use super::foxglove::{
-    self, Color, CompressedImage, CubePrimitive, Duration, FrameTransform, KeyValuePair, Pose, Quaternion,
-    SceneEntity, SceneEntityDeletion, SceneUpdate, Time, Vector3,
+    self, Color, CompressedImage, CubePrimitive, Duration, FrameTransform, KeyValuePair, Pose, Quaternion, SceneEntity,
+    SceneEntityDeletion, SceneUpdate, Time, Vector3,
 };
 use super::frame;
 
@@ -100,7 +100,14 @@ pub fn rig_from_messages(
         let k = cal.k;
         cameras.push(CameraCalibration {
             name,
-            intrinsics: CameraIntrinsics { width: cal.width, height: cal.height, fx: k[0], fy: k[4], cx: k[2], cy: k[5] },
+            intrinsics: CameraIntrinsics {
+                width: cal.width,
+                height: cal.height,
+                fx: k[0],
+                fy: k[4],
+                cx: k[2],
+                cy: k[5],
+            },
             ego_from_camera: Isometry3::from_parts(Translation3::new(t.x, t.y, t.z), rotation),
         });
     }
@@ -130,7 +137,14 @@ fn class_colour(class: ObjectClass, alpha: f64) -> Color {
     Color { r, g, b, a: alpha }
 }
 
-fn entity(t_ns: u64, id: String, class: ObjectClass, bbox: &Box3D, mut metadata: Vec<KeyValuePair>, alpha: f64) -> SceneEntity {
+fn entity(
+    t_ns: u64,
+    id: String,
+    class: ObjectClass,
+    bbox: &Box3D,
+    mut metadata: Vec<KeyValuePair>,
+    alpha: f64,
+) -> SceneEntity {
     let kv = |key: &str, value: String| KeyValuePair { key: key.to_string(), value };
     metadata.extend([
         kv("class", class.as_str().to_string()),
@@ -164,7 +178,11 @@ fn entity(t_ns: u64, id: String, class: ObjectClass, bbox: &Box3D, mut metadata:
 /// A scene that replaces the topic's previous one.
 fn scene(t_ns: u64, entities: Vec<SceneEntity>) -> SceneUpdate {
     SceneUpdate {
-        deletions: vec![SceneEntityDeletion { timestamp: Time::from_nanos(t_ns), kind: foxglove::DELETE_ALL, id: String::new() }],
+        deletions: vec![SceneEntityDeletion {
+            timestamp: Time::from_nanos(t_ns),
+            kind: foxglove::DELETE_ALL,
+            id: String::new(),
+        }],
         entities,
     }
 }

@@ -15,7 +15,9 @@ pub enum LogError {
     #[error("{path}: truncated at byte offset {offset}: {what}")]
     Truncated { path: PathBuf, offset: u64, what: String },
     /// A chunk whose data does not match its checksum.
-    #[error("{path}: CRC mismatch in the chunk at byte offset {offset} (stored {stored:#010x}, computed {computed:#010x})")]
+    #[error(
+        "{path}: CRC mismatch in the chunk at byte offset {offset} (stored {stored:#010x}, computed {computed:#010x})"
+    )]
     Crc { path: PathBuf, offset: u64, stored: u32, computed: u32 },
     /// A record the MCAP format does not allow.
     #[error("{path}: corrupt record at byte offset {offset}: {reason}")]

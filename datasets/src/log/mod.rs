@@ -47,6 +47,8 @@ pub mod topic {
     pub const GUARD_SENSOR: &str = "/guard/sensor";
     pub const GROUND_TRUTH_OBJECTS: &str = "/ground_truth/objects";
     pub const GROUND_TRUTH_FUTURE: &str = "/ground_truth/future_trajectory";
+    /// Reasoning labels (EMMA R1–R4 text) generated from ground truth.
+    pub const GROUND_TRUTH_REASONING: &str = "/ground_truth/reasoning";
     pub const PLAN_TRAJECTORY: &str = "/plan/trajectory";
     pub const PLAN_DETECTIONS: &str = "/plan/detections";
     pub const PLAN_REASONING: &str = "/plan/reasoning";

@@ -76,7 +76,8 @@ impl Tables {
                 (id, ChannelInfo { topic: c.topic.as_str().into(), schema: schema.into() })
             })
             .collect();
-        Self { schemas: HashMap::new(), channels }
+        let schemas = summary.schemas.iter().map(|(&id, s)| (id, s.name.as_str().into())).collect();
+        Self { schemas, channels }
     }
 
     fn add(&mut self, record: &Record<'_>) {
@@ -234,7 +235,12 @@ impl LogReader {
         Ok(records.into_iter().find(|m| m.name == name).map(|m| m.metadata))
     }
 
-    fn read_indexed(&self, summary: &mcap::Summary, filter: &Filter<'_>, out: &mut Vec<RawMessage>) -> Option<LogError> {
+    fn read_indexed(
+        &self,
+        summary: &mcap::Summary,
+        filter: &Filter<'_>,
+        out: &mut Vec<RawMessage>,
+    ) -> Option<LogError> {
         let mut tables = Tables::from_summary(summary);
         let wanted: Vec<u16> =
             tables.channels.iter().filter(|(_, c)| filter.wants_topic(&c.topic)).map(|(&id, _)| id).collect();
@@ -242,7 +248,9 @@ impl LogReader {
             .chunk_indexes
             .iter()
             .filter(|i| filter.range.overlaps(i.message_start_time, i.message_end_time))
-            .filter(|i| i.message_index_offsets.is_empty() || wanted.iter().any(|c| i.message_index_offsets.contains_key(c)))
+            .filter(|i| {
+                i.message_index_offsets.is_empty() || wanted.iter().any(|c| i.message_index_offsets.contains_key(c))
+            })
             .collect();
         indexes.sort_by_key(|i| i.chunk_start_offset);
         // A damaged chunk loses its own messages only: the index says where

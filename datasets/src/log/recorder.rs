@@ -71,8 +71,11 @@ impl LogRecorder {
         }
         for frame in &obs.cameras {
             let topic = topic::camera_image(frame.camera);
-            let image = image_message(frame)
-                .map_err(|reason| LogError::Write { path: w.path().to_path_buf(), topic: topic.clone(), reason })?;
+            let image = image_message(frame).map_err(|reason| LogError::Write {
+                path: w.path().to_path_buf(),
+                topic: topic.clone(),
+                reason,
+            })?;
             w.write(&topic, t, frame.timestamp_ns, &image)?;
         }
         if let Some(truth) = &obs.ground_truth
@@ -99,12 +102,25 @@ impl LogRecorder {
     ) -> Result<(), LogError> {
         let w = &mut self.writer;
         if let Some(plan) = &out.new_plan {
-            let planned =
-                TimedTrajectory { timestamp_ns: plan.timestamp_ns, ego_pose: plan.ego_pose, trajectory: plan.trajectory };
+            let planned = TimedTrajectory {
+                timestamp_ns: plan.timestamp_ns,
+                ego_pose: plan.ego_pose,
+                trajectory: plan.trajectory,
+            };
             w.write(topic::PLAN_TRAJECTORY, t, plan.timestamp_ns, &planned)?;
-            w.write(topic::PLAN_DETECTIONS, t, plan.timestamp_ns, &detections_scene(plan.timestamp_ns, &plan.detections))?;
+            w.write(
+                topic::PLAN_DETECTIONS,
+                t,
+                plan.timestamp_ns,
+                &detections_scene(plan.timestamp_ns, &plan.detections),
+            )?;
             if let Some(reasoning) = &plan.reasoning {
-                w.write(topic::PLAN_REASONING, t, plan.timestamp_ns, &text(plan.timestamp_ns, level::INFO, "planner", reasoning))?;
+                w.write(
+                    topic::PLAN_REASONING,
+                    t,
+                    plan.timestamp_ns,
+                    &text(plan.timestamp_ns, level::INFO, "planner", reasoning),
+                )?;
             }
         }
         w.write(topic::CONTROL_COMMAND, t, t, out.command.command())?;

@@ -66,12 +66,8 @@ impl LogWriter {
     ) -> Result<(), LogError> {
         let data = serde_json::to_vec(message).map_err(|e| write_error(&self.path, topic, e))?;
         let (channel_id, sequence) = self.channel::<M>(topic)?;
-        let header = mcap::records::MessageHeader {
-            channel_id,
-            sequence,
-            log_time: log_time_ns,
-            publish_time: publish_time_ns,
-        };
+        let header =
+            mcap::records::MessageHeader { channel_id, sequence, log_time: log_time_ns, publish_time: publish_time_ns };
         let mcap = self.mcap.as_mut().ok_or_else(|| write_error(&self.path, topic, "the log is finished"))?;
         mcap.write_to_known_channel(&header, &data).map_err(|e| write_error(&self.path, topic, e))?;
         self.stats.messages += 1;
@@ -97,8 +93,9 @@ impl LogWriter {
         let schema = serde_json::to_vec(&schemars::schema_for!(M)).map_err(|e| write_error(&self.path, topic, e))?;
         let schema_id =
             mcap.add_schema(M::SCHEMA, "jsonschema", &schema).map_err(|e| write_error(&self.path, topic, e))?;
-        let id =
-            mcap.add_channel(schema_id, topic, "json", &BTreeMap::new()).map_err(|e| write_error(&self.path, topic, e))?;
+        let id = mcap
+            .add_channel(schema_id, topic, "json", &BTreeMap::new())
+            .map_err(|e| write_error(&self.path, topic, e))?;
         self.channels.insert(topic.to_string(), (id, 0));
         Ok((id, 0))
     }
