@@ -6,6 +6,7 @@ mod guard_command;
 mod recording;
 mod render_command;
 mod run;
+mod show_nuscenes;
 mod sim_command;
 
 use std::path::PathBuf;
@@ -175,6 +176,19 @@ enum DatasetCommand {
         #[command(flatten)]
         cameras: CameraArgs,
     },
+    /// Show a real nuScenes keyframe in Rerun: the six images with the
+    /// annotated 3D boxes projected onto them, and the boxes in 3D.
+    ShowNuscenes {
+        /// A folder with mmdetection3d's sample.json and the images (e.g.
+        /// ../shared/data/nuscenes-demo), or a nuScenes dataroot with one
+        /// v1.0-* table folder.
+        dir: PathBuf,
+        /// Sample token (official tables; default: the first sample).
+        #[arg(long)]
+        sample: Option<String>,
+        #[arg(long)]
+        rerun: PathBuf,
+    },
     /// Write a real comma2k19 segment (ego poses, CAN speed and steering,
     /// radar) as a log in the project's schema.
     ImportComma2k19 {
@@ -240,6 +254,9 @@ fn run(cli: Cli) -> Result<()> {
                 jobs,
                 cameras,
             })
+        }
+        Command::Dataset { command: DatasetCommand::ShowNuscenes { dir, sample, rerun } } => {
+            show_nuscenes::show(&dir, sample.as_deref(), &rerun)
         }
         Command::Dataset { command: DatasetCommand::ImportComma2k19 { dir, out } } => {
             dataset_command::import_comma2k19(&dir, &out)

@@ -28,7 +28,7 @@ pub struct Recorder {
     last_guard_state: GuardState,
 }
 
-fn camera_path(name: &str) -> String {
+pub(crate) fn camera_path(name: &str) -> String {
     format!("world/ego/{name}")
 }
 
@@ -36,12 +36,12 @@ fn to_rerun(e: impl std::fmt::Display) -> HalError {
     HalError::Device { device: "rerun recorder".to_string(), reason: e.to_string() }
 }
 
-fn yaw_quaternion(yaw: f64) -> rerun::Quaternion {
+pub(crate) fn yaw_quaternion(yaw: f64) -> rerun::Quaternion {
     let h = (yaw / 2.0) as f32;
     rerun::Quaternion::from_xyzw([0.0, 0.0, h.sin(), h.cos()])
 }
 
-fn class_colour(class: ObjectClass) -> rerun::Color {
+pub(crate) fn class_colour(class: ObjectClass) -> rerun::Color {
     match class {
         ObjectClass::Car => rerun::Color::from_rgb(60, 140, 255),
         ObjectClass::Truck | ObjectClass::Bus => rerun::Color::from_rgb(150, 100, 255),
@@ -214,8 +214,33 @@ fn log_image(rec: &RecordingStream, frame: &CameraFrame) -> Result<()> {
     Ok(())
 }
 
+/// Boxes (ego frame) drawn into every camera image with our own camera
+/// geometry, at `<camera>/image/<layer>`.
+pub(crate) fn log_boxes_in_images(
+    rec: &RecordingStream,
+    rig: &CameraRig,
+    layer: &str,
+    boxes: &[(ObjectClass, vla_hal::Box3D)],
+) -> Result<()> {
+    for cam in &rig.cameras {
+        let mut strips = Vec::new();
+        let mut colours = Vec::new();
+        for (class, bbox) in boxes {
+            for [a, b] in cam.project_box_edges(bbox) {
+                strips.push(vec![[a.0 as f32, a.1 as f32], [b.0 as f32, b.1 as f32]]);
+                colours.push(class_colour(*class));
+            }
+        }
+        rec.log(
+            format!("{}/image/{layer}", camera_path(cam.name.as_str())),
+            &rerun::LineStrips2D::new(strips).with_colors(colours),
+        )?;
+    }
+    Ok(())
+}
+
 /// Mounting transforms and pinholes, once: the rig does not change.
-fn log_rig(rec: &RecordingStream, rig: &CameraRig) -> Result<()> {
+pub(crate) fn log_rig(rec: &RecordingStream, rig: &CameraRig) -> Result<()> {
     for cam in &rig.cameras {
         let t = cam.ego_from_camera.translation.vector;
         let q = cam.ego_from_camera.rotation;
@@ -314,14 +339,19 @@ impl RoadLines {
 
 /// Cameras in a 3x2 grid (front row, back row) beside the 3D view, with the
 /// event log and the speed plot below it.
-fn blueprint(rig: &CameraRig) -> Blueprint {
+/// The six cameras in a 3×2 grid, front row first.
+pub(crate) fn camera_grid(rig: &CameraRig) -> Grid {
     use vla_hal::CameraName::*;
     let order = [CAM_FRONT_LEFT, CAM_FRONT, CAM_FRONT_RIGHT, CAM_BACK_LEFT, CAM_BACK, CAM_BACK_RIGHT];
     let cameras = order
         .iter()
         .filter(|n| rig.get(**n).is_some())
         .map(|n| Spatial2DView::new(n.as_str()).with_origin(format!("{}/image", camera_path(n.as_str()))).into());
-    let grid = Grid::new(cameras).with_grid_columns(3);
+    Grid::new(cameras).with_grid_columns(3)
+}
+
+fn blueprint(rig: &CameraRig) -> Blueprint {
+    let grid = camera_grid(rig);
     let right = Vertical::new([
         // Around the ego, in the ego frame, so the view follows the car; the
         // whole world with every actor in a second tab.

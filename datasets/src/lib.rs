@@ -13,5 +13,5 @@ pub mod sample;
 pub use comma2k19::Comma2k19Drive;
 pub use error::DatasetError;
 pub use manifest::{Dataset, Episode, Manifest, Split};
-pub use nuscenes::NuScenesKeyframe;
+pub use nuscenes::{NuScenesKeyframe, NuScenesTables};
 pub use sample::{LogSamples, Sample};

@@ -6,6 +6,7 @@ use nalgebra::{Isometry3, Point3, Rotation3, Translation3, UnitQuaternion, Vecto
 use serde::{Deserialize, Serialize};
 
 use crate::error::HalError;
+use crate::object::Box3D;
 
 /// The six surround cameras, laid out like nuScenes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -69,6 +70,28 @@ impl CameraIntrinsics {
 
     /// Projects a point in the camera (optical) frame to pixel coordinates.
     /// Returns `None` for points at or behind the image plane.
+    /// The part of a segment inside the image (Liang–Barsky), if any.
+    pub fn clip_to_image(&self, [a, b]: [(f64, f64); 2]) -> Option<[(f64, f64); 2]> {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+        let limits = [(-dx, a.0), (dx, self.width as f64 - a.0), (-dy, a.1), (dy, self.height as f64 - a.1)];
+        for (p, q) in limits {
+            if p == 0.0 {
+                if q < 0.0 {
+                    return None;
+                }
+            } else {
+                let r = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(r);
+                } else {
+                    t1 = t1.min(r);
+                }
+            }
+        }
+        (t0 <= t1).then_some([(a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)])
+    }
+
     pub fn project(&self, p_camera: &Point3<f64>) -> Option<(f64, f64)> {
         if p_camera.z <= 1e-6 {
             return None;
@@ -125,6 +148,36 @@ impl CameraCalibration {
     }
 
     /// Whether a projection falls inside the image.
+    /// The 12 edges of a box (ego frame) as image segments: each edge cut
+    /// to its part in front of the camera, projected, and cut to the image.
+    /// Edges wholly behind the camera or outside the image are left out.
+    pub fn project_box_edges(&self, bbox: &Box3D) -> Vec<[(f64, f64); 2]> {
+        const NEAR_M: f64 = 0.1;
+        let (bottom, top) = (bbox.center[2] - bbox.size[2] / 2.0, bbox.center[2] + bbox.size[2] / 2.0);
+        let corners: Vec<Point3<f64>> = [bottom, top]
+            .iter()
+            .flat_map(|&z| {
+                bbox.footprint().map(|(x, y)| self.ego_from_camera.inverse_transform_point(&Point3::new(x, y, z)))
+            })
+            .collect();
+        let edges = (0..4).flat_map(|i| [(i, (i + 1) % 4), (i + 4, (i + 1) % 4 + 4), (i, i + 4)]);
+        edges
+            .filter_map(|(a, b)| {
+                let (mut p, mut q) = (corners[a], corners[b]);
+                if p.z < NEAR_M && q.z < NEAR_M {
+                    return None;
+                }
+                if p.z < NEAR_M {
+                    std::mem::swap(&mut p, &mut q);
+                }
+                if q.z < NEAR_M {
+                    q = p + (q - p) * ((p.z - NEAR_M) / (p.z - q.z));
+                }
+                self.intrinsics.clip_to_image([self.intrinsics.project(&p)?, self.intrinsics.project(&q)?])
+            })
+            .collect()
+    }
+
     pub fn in_image(&self, p: &PixelProjection) -> bool {
         p.u >= 0.0 && p.v >= 0.0 && p.u < self.intrinsics.width as f64 && p.v < self.intrinsics.height as f64
     }
@@ -234,6 +287,30 @@ mod tests {
         assert!((p.depth_m - 10.0).abs() < 1e-9);
         // Behind the camera: no projection.
         assert!(cam.project_ego_point(&Point3::new(-5.0, 0.0, 1.0)).is_none());
+    }
+
+    #[test]
+    fn box_edges_are_cut_at_the_camera() {
+        let intr = CameraIntrinsics { width: 256, height: 144, fx: 200.0, fy: 200.0, cx: 128.0, cy: 72.0 };
+        let cam = CameraCalibration::mounted(CameraName::CAM_FRONT, intr, Vector3::new(0.0, 0.0, 1.0), 0.0, 0.0);
+        let ahead = Box3D { center: [10.0, 0.0, 1.0], size: [2.0, 2.0, 2.0], yaw: 0.0, velocity: [0.0, 0.0] };
+        let edges = cam.project_box_edges(&ahead);
+        assert_eq!(edges.len(), 12);
+        // The near face spans 2 m at 9 m depth: 200 * 2 / 9 pixels wide.
+        let us: Vec<f64> = edges.iter().flatten().map(|p| p.0).collect();
+        let (min_u, max_u) = us.iter().fold((f64::MAX, f64::MIN), |(a, b), &u| (a.min(u), b.max(u)));
+        assert!((max_u - min_u - 400.0 / 9.0).abs() < 1e-9, "{min_u} {max_u}");
+        // A box around the camera keeps only the parts in front of it.
+        let around = Box3D { center: [0.0, 0.0, 1.0], size: [4.0, 2.0, 2.0], ..ahead };
+        let cut = cam.project_box_edges(&around);
+        assert!(!cut.is_empty() && cut.len() < 12 && cut.iter().flatten().all(|p| p.0.is_finite() && p.1.is_finite()));
+        let behind = Box3D { center: [-10.0, 0.0, 1.0], ..ahead };
+        assert!(cam.project_box_edges(&behind).is_empty());
+        let aside = Box3D { center: [1.0, 30.0, 1.0], ..ahead };
+        assert!(cam.project_box_edges(&aside).is_empty(), "outside the field of view");
+        // A segment across the whole image is cut at its borders.
+        let [a, b] = intr.clip_to_image([(-100.0, 72.0), (400.0, 72.0)]).unwrap();
+        assert!(a == (0.0, 72.0) && b == (256.0, 72.0), "{a:?} {b:?}");
     }
 
     #[test]

@@ -2,47 +2,14 @@
 //! `shared/data/nuscenes-demo`): the six cameras with their calibration and
 //! the annotated 3D boxes, brought into the stack's types and ego frame.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use nalgebra::{Isometry3, Matrix3, Matrix4, Point3, Rotation3, Translation3, UnitQuaternion};
+use nalgebra::{Isometry3, Matrix3, Matrix4, Point3, Rotation3, Translation3, UnitQuaternion, Vector3};
 use serde_json::Value;
-use vla_hal::{CameraCalibration, CameraIntrinsics, CameraName};
+use vla_hal::{Box3D, CameraCalibration, CameraIntrinsics, GroundTruthObject};
 
+use super::{KeyframeCamera, NuScenesKeyframe, RecordedProjection, camera_name, class_of_category, pose_2d, yaw_of};
 use crate::error::DatasetError;
-
-/// One camera of the keyframe: calibration and image file.
-#[derive(Debug, Clone)]
-pub struct KeyframeCamera {
-    pub calibration: CameraCalibration,
-    pub image_path: PathBuf,
-}
-
-/// One annotated box: centre in the ego frame (m) and the original record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeyframeBox {
-    pub center_ego: Point3<f64>,
-    /// Length, width, height (m).
-    pub size: [f64; 3],
-    /// Index into the keyframe's category list.
-    pub label: i64,
-}
-
-/// A projection recorded by mmdetection3d for one camera.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RecordedProjection {
-    pub camera: CameraName,
-    pub u: f64,
-    pub v: f64,
-    pub depth_m: f64,
-}
-
-#[derive(Debug, Clone)]
-pub struct NuScenesKeyframe {
-    pub cameras: Vec<KeyframeCamera>,
-    pub boxes: Vec<KeyframeBox>,
-    /// The box-centre projections stored in the file, for checking geometry.
-    pub recorded_projections: Vec<RecordedProjection>,
-}
 
 fn field<'a>(v: &'a Value, path: &Path, name: &str) -> Result<&'a Value, DatasetError> {
     v.get(name).ok_or_else(|| DatasetError::format(path, format!("missing field `{name}`")))
@@ -97,14 +64,10 @@ fn non_finite_to_null(text: &str) -> String {
     out
 }
 
-fn camera_name(name: &str) -> Option<CameraName> {
-    CameraName::ALL.iter().copied().find(|c| c.as_str() == name)
-}
-
 impl NuScenesKeyframe {
     /// Loads `sample.json` (first entry of `data_list`) from `dir`, with the
     /// images it names beside it.
-    pub fn load(dir: &Path) -> Result<Self, DatasetError> {
+    pub fn load_mmdet(dir: &Path) -> Result<Self, DatasetError> {
         let path = dir.join("sample.json");
         let text = std::fs::read_to_string(&path).map_err(|source| DatasetError::Io { path: path.clone(), source })?;
         let root: Value =
@@ -144,21 +107,50 @@ impl NuScenesKeyframe {
         }
         cameras.sort_by_key(|c| c.calibration.name);
 
-        let boxes = field(sample, &path, "instances")?
+        let categories = category_names(&root, &path)?;
+        let mut objects = Vec::new();
+        let mut skipped_annotations = Vec::new();
+        let lidar_yaw = yaw_of(&ego_from_lidar.rotation);
+        let instances = field(sample, &path, "instances")?
             .as_array()
-            .ok_or_else(|| DatasetError::format(&path, "`instances` is not an array"))?
-            .iter()
-            .enumerate()
-            .map(|(i, inst)| {
-                let b = numbers(field(inst, &path, "bbox_3d")?, &path, &format!("instances[{i}].bbox_3d"), 7)?;
-                let label = field(inst, &path, "bbox_label_3d")?.as_i64().unwrap_or(-1);
-                Ok(KeyframeBox {
-                    center_ego: ego_from_lidar * Point3::new(b[0], b[1], b[2]),
+            .ok_or_else(|| DatasetError::format(&path, "`instances` is not an array"))?;
+        for (i, inst) in instances.iter().enumerate() {
+            let b = numbers(field(inst, &path, "bbox_3d")?, &path, &format!("instances[{i}].bbox_3d"), 7)?;
+            let label = field(inst, &path, "bbox_label_3d")?.as_i64().ok_or_else(|| {
+                DatasetError::format(&path, format!("instances[{i}].bbox_label_3d is not an integer"))
+            })?;
+            // mmdetection3d labels -1 what lies outside its ten classes.
+            let category = match usize::try_from(label) {
+                Ok(l) => categories.get(l).map(String::as_str).ok_or_else(|| {
+                    DatasetError::format(&path, format!("instances[{i}].bbox_label_3d {label} names no category"))
+                })?,
+                Err(_) => "(outside the detection classes)",
+            };
+            let Some(class) = class_of_category(category) else {
+                skipped_annotations.push(category.to_string());
+                continue;
+            };
+            // Velocity in the LIDAR frame; NaN (null) where nuScenes has no
+            // neighbouring annotation to difference: unknown, read as 0.
+            let v = inst.get("velocity").and_then(Value::as_array);
+            let v_at = |k: usize| v.and_then(|v| v.get(k)).and_then(Value::as_f64).unwrap_or(0.0);
+            let velocity = ego_from_lidar.rotation * Vector3::new(v_at(0), v_at(1), 0.0);
+            let center = ego_from_lidar * Point3::new(b[0], b[1], b[2]);
+            objects.push(GroundTruthObject {
+                id: i as u32,
+                class,
+                bbox: Box3D {
+                    center: [center.x, center.y, center.z],
                     size: [b[3], b[4], b[5]],
-                    label,
-                })
-            })
-            .collect::<Result<Vec<_>, DatasetError>>()?;
+                    yaw: vla_hal::ego::wrap_angle(b[6] + lidar_yaw),
+                    velocity: [velocity.x, velocity.y],
+                },
+            });
+        }
+        let ego2global = isometry(&numbers(field(sample, &path, "ego2global")?, &path, "ego2global", 16)?);
+        let timestamp_s = field(sample, &path, "timestamp")?
+            .as_f64()
+            .ok_or_else(|| DatasetError::format(&path, "`timestamp` is not a number"))?;
 
         let mut recorded_projections = Vec::new();
         if let Some(per_camera) = sample.get("cam_instances").and_then(Value::as_object) {
@@ -178,8 +170,31 @@ impl NuScenesKeyframe {
                 }
             }
         }
-        Ok(Self { cameras, boxes, recorded_projections })
+        Ok(Self {
+            timestamp_ns: (timestamp_s * 1e9).round() as u64,
+            ego_pose: pose_2d(&ego2global),
+            cameras,
+            objects,
+            skipped_annotations,
+            recorded_projections,
+        })
     }
+}
+
+/// The category names, in label order, of `metainfo.categories`
+/// (`{"car": 0, ...}`).
+fn category_names(root: &Value, path: &Path) -> Result<Vec<String>, DatasetError> {
+    let map = field(field(root, path, "metainfo")?, path, "categories")?
+        .as_object()
+        .ok_or_else(|| DatasetError::format(path, "`metainfo.categories` is not an object"))?;
+    let mut names = vec![String::new(); map.len()];
+    for (name, label) in map {
+        let slot = label.as_u64().and_then(|l| names.get_mut(usize::try_from(l).ok()?)).ok_or_else(|| {
+            DatasetError::format(path, format!("`metainfo.categories.{name}` is not a label below {}", map.len()))
+        })?;
+        *slot = name.clone();
+    }
+    Ok(names)
 }
 
 #[cfg(test)]
