@@ -5,6 +5,8 @@ mod eval_command;
 mod guard_command;
 mod recording;
 mod render_command;
+mod replay_command;
+mod replay_compare;
 mod run;
 mod show_nuscenes;
 mod sim_command;
@@ -57,6 +59,15 @@ enum Command {
         #[command(subcommand)]
         command: DatasetCommand,
     },
+    /// Replay MCAP logs through the pipeline: outputs to a new log, metrics,
+    /// comparison with a reference (`vla replay merge` joins shard reports).
+    #[command(args_conflicts_with_subcommands = true)]
+    Replay {
+        #[command(subcommand)]
+        merge: Option<ReplaySubcommand>,
+        #[command(flatten)]
+        args: ReplayCli,
+    },
     /// Evaluate planners.
     Eval {
         #[command(subcommand)]
@@ -89,6 +100,9 @@ struct ScenarioRunArgs {
     guard: Switch,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Stop after this many seconds (default: the scenario's duration).
+    #[arg(long)]
+    duration: Option<f64>,
     /// Write a Rerun recording (.rrd) of the drive.
     #[arg(long)]
     rerun: Option<PathBuf>,
@@ -106,6 +120,7 @@ impl ScenarioRunArgs {
             planner: self.planner,
             guard: self.guard == Switch::On,
             seed: self.seed,
+            duration_s: self.duration,
             rerun: self.rerun,
             mcap,
             json: self.json,
@@ -199,6 +214,51 @@ enum DatasetCommand {
     },
 }
 
+#[derive(clap::Args)]
+struct ReplayCli {
+    /// The logs to replay (recorded by `vla record` or imported).
+    logs: Vec<PathBuf>,
+    /// Planner spec (`cv`, `cv:speed_scale=0.9`, `driver` = the recorded
+    /// driver's path); default: the log's own planner where it can be
+    /// replayed, else `driver`.
+    #[arg(long)]
+    planner: Option<String>,
+    /// Output log (one input log).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Output folder (several logs): <stem>.replay.mcap each.
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Report as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Reference log to compare the outputs with (one input log).
+    #[arg(long)]
+    reference: Option<PathBuf>,
+    /// Folder of references, <stem>.<planner>.mcap each.
+    #[arg(long)]
+    references: Option<PathBuf>,
+    /// Rewrite the references with these outputs, saying what changed.
+    #[arg(long)]
+    update_reference: bool,
+    /// Tolerances per topic (TOML; see ci/replay-tolerances.toml).
+    #[arg(long)]
+    tolerances: Option<PathBuf>,
+    /// Replay only shard I of N of the logs (1-based): every N-th log.
+    #[arg(long)]
+    shard: Option<replay_command::Shard>,
+}
+
+#[derive(Subcommand)]
+enum ReplaySubcommand {
+    /// Merge shard reports into one.
+    Merge {
+        reports: Vec<PathBuf>,
+        #[arg(long)]
+        json: PathBuf,
+    },
+}
+
 #[derive(Subcommand)]
 enum GuardCommand {
     /// Replay a real comma2k19 drive (ego speed, steering, radar) through
@@ -260,6 +320,26 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Dataset { command: DatasetCommand::ImportComma2k19 { dir, out } } => {
             dataset_command::import_comma2k19(&dir, &out)
+        }
+        Command::Replay { merge: Some(ReplaySubcommand::Merge { reports, json }), .. } => {
+            replay_command::merge(&reports, &json)
+        }
+        Command::Replay { merge: None, args } => {
+            if args.logs.is_empty() {
+                anyhow::bail!("name at least one log to replay");
+            }
+            replay_command::replay(&replay_command::ReplayArgs {
+                logs: args.logs,
+                planner: args.planner,
+                out: args.out,
+                out_dir: args.out_dir,
+                json: args.json,
+                reference: args.reference,
+                references: args.references,
+                update_reference: args.update_reference,
+                tolerances: args.tolerances,
+                shard: args.shard,
+            })
         }
         Command::Render { scenario, seed, at, out, cameras } => render_command::run(&scenario, seed, at, &out, cameras),
         Command::Guard { command: GuardCommand::CheckComma2k19 { dir, json } } => {

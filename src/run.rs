@@ -98,24 +98,48 @@ impl StackObserver for RunObserver<'_> {
     }
 }
 
-fn planner_by_name(name: &str) -> Result<Box<dyn Planner>> {
-    match name {
-        "expert" => Ok(Box::new(ExpertPlanner::new(ExpertConfig::default(), VehicleGeometry::default()))),
-        "cv" => Ok(Box::new(ConstantVelocityPlanner)),
-        other => bail!("unknown planner `{other}`; available: {}", PLANNERS.join(", ")),
+/// A planner by spec: a name, optionally with parameters
+/// (`cv:speed_scale=0.9`), so that a replay can try a changed planner.
+pub fn planner_by_name(spec: &str) -> Result<Box<dyn Planner>> {
+    let (name, param_text) = spec.split_once(':').unwrap_or((spec, ""));
+    let mut params: BTreeMap<&str, f64> = BTreeMap::new();
+    for kv in param_text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = kv.split_once('=').with_context(|| format!("planner `{spec}`: `{kv}` is not key=value"))?;
+        let value = v.parse().with_context(|| format!("planner `{spec}`: `{v}` is not a number"))?;
+        params.insert(k, value);
     }
+    let planner: Box<dyn Planner> = match name {
+        "expert" => Box::new(ExpertPlanner::new(ExpertConfig::default(), VehicleGeometry::default())),
+        "cv" => {
+            let mut cv = ConstantVelocityPlanner::default();
+            if let Some(scale) = params.remove("speed_scale") {
+                cv.speed_scale = scale;
+            }
+            Box::new(cv)
+        }
+        other => bail!("unknown planner `{other}`; available: {}", PLANNERS.join(", ")),
+    };
+    if let Some(unknown) = params.keys().next() {
+        bail!("planner `{spec}`: unknown parameter `{unknown}`");
+    }
+    Ok(planner)
 }
 
 /// The stack with the named planner, the tracking controller and the guard.
 pub fn stack_for(planner: &str, guard: bool) -> Result<Stack> {
+    Ok(stack_with(planner_by_name(planner)?, guard))
+}
+
+/// The stack around a given planner.
+pub fn stack_with(planner: Box<dyn Planner>, guard: bool) -> Stack {
     let geometry = VehicleGeometry::default();
     let config = GuardConfig { emergency_braking: guard, ..GuardConfig::default() };
-    Ok(Stack::new(
-        planner_by_name(planner)?,
+    Stack::new(
+        planner,
         Box::new(TrajectoryTracker::new(TrackerConfig::default(), geometry)),
         EmergencyGuard::new(config, geometry),
         PLANNING_PERIOD_S,
-    ))
+    )
 }
 
 /// A library scenario by name, or a scenario file.

@@ -14,6 +14,7 @@ pub struct SimArgs {
     pub planner: String,
     pub guard: bool,
     pub seed: u64,
+    pub duration_s: Option<f64>,
     pub rerun: Option<PathBuf>,
     pub mcap: Option<PathBuf>,
     pub json: Option<PathBuf>,
@@ -21,7 +22,13 @@ pub struct SimArgs {
 }
 
 pub fn run(args: &SimArgs) -> Result<()> {
-    let scenario = load_scenario(&args.scenario)?;
+    let mut scenario = load_scenario(&args.scenario)?;
+    if let Some(d) = args.duration_s {
+        if d.is_nan() || d <= 0.0 {
+            anyhow::bail!("--duration must be positive, got {d}");
+        }
+        scenario.duration_s = scenario.duration_s.min(d);
+    }
     let spec = RunSpec {
         planner: args.planner.clone(),
         guard: args.guard,

@@ -57,6 +57,13 @@ impl Trajectory {
 
     /// Position at time `t` (s) after the plan stamp, linearly interpolated,
     /// starting from the ego origin at t = 0 and held after the last point.
+    /// Distance between this trajectory and `truth` at time `t` (s): the
+    /// L2 error of open-loop planning metrics (1, 2, 3 s).
+    pub fn l2_at(&self, truth: &Trajectory, t: f64) -> f64 {
+        let (a, b) = (self.position_at(t), truth.position_at(t));
+        (a.0 - b.0).hypot(a.1 - b.1)
+    }
+
     pub fn position_at(&self, t: f64) -> (f64, f64) {
         let mut prev = (0.0, 0.0, 0.0);
         for (i, w) in self.waypoints.iter().enumerate() {
@@ -117,5 +124,8 @@ mod tests {
         assert!((t.position_at(0.25).0 - 2.5).abs() < 1e-12);
         assert!((t.position_at(1.25).0 - 12.5).abs() < 1e-12);
         assert!((t.position_at(9.0).0 - 40.0).abs() < 1e-12);
+        let mut shifted = t;
+        shifted.waypoints[1].y = 3.0;
+        assert!((shifted.l2_at(&t, 1.0) - 3.0).abs() < 1e-12 && shifted.l2_at(&t, 2.0) == 0.0);
     }
 }

@@ -5,8 +5,18 @@ use vla_hal::{HalError, Observation, Plan, Planner, Trajectory, Waypoint, trajec
 /// Constant velocity along the route's lane centre line: the ego keeps its
 /// speed and follows the lane, blind to every object. The worst case the
 /// guard must survive, and the floor every learned planner must beat.
-#[derive(Debug, Default)]
-pub struct ConstantVelocityPlanner;
+#[derive(Debug)]
+pub struct ConstantVelocityPlanner {
+    /// The speed the plan holds, as a fraction of the current speed (1:
+    /// constant velocity).
+    pub speed_scale: f64,
+}
+
+impl Default for ConstantVelocityPlanner {
+    fn default() -> Self {
+        Self { speed_scale: 1.0 }
+    }
+}
 
 impl Planner for ConstantVelocityPlanner {
     fn name(&self) -> &str {
@@ -14,7 +24,7 @@ impl Planner for ConstantVelocityPlanner {
     }
 
     fn plan(&mut self, obs: &Observation) -> Result<Plan, HalError> {
-        let v = obs.ego.speed_mps.max(0.0);
+        let v = obs.ego.speed_mps.max(0.0) * self.speed_scale;
         let start = obs.route.ego_distance();
         let mut waypoints = [Waypoint::default(); TRAJECTORY_STEPS];
         for (i, w) in waypoints.iter_mut().enumerate() {

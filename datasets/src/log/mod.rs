@@ -8,6 +8,7 @@ pub mod foxglove;
 pub mod messages;
 pub mod reader;
 pub mod recorder;
+pub mod source;
 pub mod writer;
 
 use schemars::JsonSchema;
@@ -18,6 +19,7 @@ use vla_hal::CameraName;
 pub use error::LogError;
 pub use reader::{LogRead, LogReader, RawMessage, TimeRange};
 pub use recorder::LogRecorder;
+pub use source::{LogContents, LogSource};
 pub use writer::{LogStats, LogWriter};
 
 /// A message type with a named schema. Every message is JSON

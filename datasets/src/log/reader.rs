@@ -226,10 +226,12 @@ impl LogReader {
             None => {
                 let mut found = Vec::new();
                 let filter = Filter { topics: Some(&[]), range: TimeRange::ALL };
-                if let Some(damage) = self.scan(&filter, &mut Vec::new(), &mut found) {
-                    return Err(damage);
+                let damage = self.scan(&filter, &mut Vec::new(), &mut found);
+                // Metadata read before the damage still counts.
+                match (found.iter().any(|m| m.name == name), damage) {
+                    (false, Some(damage)) => return Err(damage),
+                    _ => found,
                 }
-                found
             }
         };
         Ok(records.into_iter().find(|m| m.name == name).map(|m| m.metadata))

@@ -1,0 +1,169 @@
+//! `vla replay` end to end: a recorded drive reproduces its own outputs,
+//! byte for byte; a deliberate planner change is caught and named; damaged
+//! logs report what is wrong and what was replayed; real drives run the
+//! guard; shards merge.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn vla(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vla")).args(args).output().expect("the vla binary runs")
+}
+
+fn out_dir(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(test);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn record(path: &Path, scenario: &str) {
+    let out = vla(&["record", "--scenario", scenario, "--planner", "cv", "--duration", "6", "--out", s(path)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn report(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_cv_drive_replays_to_its_recorded_outputs_and_a_changed_planner_is_caught() {
+    let dir = out_dir("replay_same");
+    let log = dir.join("drive.mcap");
+    record(&log, "cpna-25-40kmh");
+    let (a, b, json) = (dir.join("a.mcap"), dir.join("b.mcap"), dir.join("a.json"));
+    let out = vla(&["replay", s(&log), "--out", s(&a), "--reference", s(&log), "--json", s(&json)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("matches the reference"), "{text}");
+    let r = report(&json);
+    let entry = &r["logs"][0];
+    assert_eq!(entry["planner"], "cv", "the log's own planner by default");
+    assert_eq!(entry["comparison"]["count"], 0);
+    assert!(entry["guard"]["activations"].as_u64().unwrap() >= 1, "the guard brakes for the pedestrian: {entry}");
+    assert!(entry["l2"]["l2_avg"].as_f64().unwrap() >= 0.0 && entry["latency"]["planner"]["median_ms"].is_number());
+    // No wall clock in the outputs: the same log gives the same bytes.
+    let out = vla(&["replay", s(&log), "--out", s(&b)]);
+    assert!(out.status.success());
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "replay is byte-identical");
+
+    let changed = dir.join("changed.mcap");
+    let out =
+        vla(&["replay", s(&log), "--planner", "cv:speed_scale=0.8", "--out", s(&changed), "--reference", s(&log)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "a regression fails the command");
+    assert!(text.contains("REGRESSION") && text.contains("/plan/trajectory"), "{text}");
+    assert!(text.contains("trajectory.waypoints[0].x"), "the field is named: {text}");
+}
+
+#[test]
+fn update_reference_rewrites_and_says_what_changed() {
+    let dir = out_dir("replay_update");
+    let log = dir.join("drive.mcap");
+    record(&log, "following-traffic");
+    let reference = dir.join("reference.mcap");
+    std::fs::copy(&log, &reference).unwrap();
+    let out_log = dir.join("o.mcap");
+    let args =
+        ["replay", s(&log), "--planner", "cv:speed_scale=0.9", "--out", s(&out_log), "--reference", s(&reference)];
+    let mut update = args.to_vec();
+    update.push("--update-reference");
+    let out = vla(&update);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("changed against") && text.contains("reference updated"), "{text}");
+    let out = vla(&args);
+    assert!(out.status.success(), "the updated reference matches: {}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_truncated_log_names_the_damage_and_still_reports() {
+    let dir = out_dir("replay_damaged");
+    let log = dir.join("drive.mcap");
+    record(&log, "following-traffic");
+    let bytes = std::fs::read(&log).unwrap();
+    let cut = dir.join("cut.mcap");
+    std::fs::write(&cut, &bytes[..bytes.len() * 7 / 10]).unwrap();
+    let json = dir.join("cut.json");
+    let out = vla(&["replay", s(&cut), "--out", s(&dir.join("cut-out.mcap")), "--json", s(&json)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "a damaged log fails the replay");
+    assert!(
+        text.contains("DAMAGED") && text.contains("cut.mcap") && text.contains("truncated at byte offset"),
+        "{text}"
+    );
+    let r = report(&json);
+    let ticks = r["logs"][0]["ticks"].as_u64().unwrap();
+    assert!(ticks > 20 && ticks < 120, "the readable part was replayed: {ticks} ticks");
+    assert_eq!(r["summary"]["damaged"], 1);
+
+    std::fs::write(&cut, b"not a log").unwrap();
+    let out = vla(&["replay", s(&cut), "--out", s(&dir.join("x.mcap"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("not an MCAP file"), "{err}");
+}
+
+#[test]
+fn the_expert_cannot_be_replayed() {
+    let dir = out_dir("replay_expert");
+    let log = dir.join("drive.mcap");
+    record(&log, "following-traffic");
+    let out = vla(&["replay", s(&log), "--planner", "expert", "--out", s(&dir.join("o.mcap"))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("ground truth"), "{err}");
+}
+
+#[test]
+fn the_real_comma2k19_drive_replays_the_guard_on_real_radar() {
+    let segment = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/comma2k19/route-40");
+    if !segment.is_dir() {
+        eprintln!("skipping: {} not found (real data lives in ../shared/data)", segment.display());
+        return;
+    }
+    let dir = out_dir("replay_comma2k19");
+    let log = dir.join("drive.mcap");
+    assert!(vla(&["dataset", "import-comma2k19", s(&segment), "--out", s(&log)]).status.success());
+    let json = dir.join("r.json");
+    let out = vla(&["replay", s(&log), "--out", s(&dir.join("o.mcap")), "--json", s(&json)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let entry = &report(&json)["logs"][0];
+    assert_eq!(entry["planner"], "driver");
+    let not_run = entry["not_run"].to_string();
+    assert!(not_run.contains("no camera images") && not_run.contains("no routing command"), "{not_run}");
+    assert_eq!(entry["guard"]["activations"], 0, "no nuisance braking on the real drive");
+    assert!(entry["l2"]["l2_avg"].as_f64().unwrap() < 1e-6, "the recorded driver is its own future path");
+}
+
+#[test]
+fn shards_split_the_logs_and_their_reports_merge() {
+    let dir = out_dir("replay_shards");
+    let logs: Vec<PathBuf> = ["cpna-25-40kmh", "following-traffic", "intersection-left"]
+        .iter()
+        .map(|name| {
+            let p = dir.join(format!("{name}.mcap"));
+            record(&p, name);
+            p
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let json = dir.join(format!("shard-{}.json", &shard[..1]));
+        let mut args = vec!["replay"];
+        args.extend(logs.iter().map(|p| s(p)));
+        let out_dir = dir.join("out");
+        args.extend(["--shard", shard, "--out-dir", s(&out_dir), "--json", s(&json)]);
+        assert!(vla(&args).status.success());
+        reports.push(json);
+    }
+    assert_eq!(report(&reports[0])["summary"]["logs"], 2);
+    assert_eq!(report(&reports[1])["summary"]["logs"], 1);
+    let merged = dir.join("merged.json");
+    let out = vla(&["replay", "merge", s(&reports[0]), s(&reports[1]), "--json", s(&merged)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m = report(&merged);
+    assert_eq!(m["summary"]["logs"], 3);
+    assert_eq!(m["logs"].as_array().unwrap().len(), 3);
+}
