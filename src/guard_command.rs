@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use vla_datasets::Comma2k19Drive;
 use vla_hal::{
-    ControlCommand, EmergencyGuard, GuardConfig, GuardInput, GuardState, Plan, Trajectory, VehicleGeometry,
+    ControlCommand, EmergencyGuard, GuardActivity, GuardConfig, GuardInput, Plan, Trajectory, VehicleGeometry,
     time::{nanos_to_secs, secs_to_nanos},
     trajectory::TRAJECTORY_STEPS,
 };
@@ -24,15 +24,9 @@ struct Report {
     duration_s: f64,
     ticks: u64,
     radar_returns: usize,
-    /// Times the guard started partial or full emergency braking.
-    activations: u64,
-    /// Times the guard started warning.
-    warnings: u64,
-    /// Times the guard fell back to a minimum-risk manoeuvre.
-    fallbacks: u64,
+    #[serde(flatten)]
+    guard: GuardActivity,
     plan_rejections: u64,
-    /// Smallest time-to-collision the guard saw in its corridor (s).
-    min_ttc_s: Option<f64>,
 }
 
 pub fn check_comma2k19(dir: &Path, json: Option<&Path>) -> Result<()> {
@@ -47,13 +41,9 @@ pub fn check_comma2k19(dir: &Path, json: Option<&Path>) -> Result<()> {
         duration_s: 0.0,
         ticks: 0,
         radar_returns: drive.radar.len(),
-        activations: 0,
-        warnings: 0,
-        fallbacks: 0,
+        guard: GuardActivity::default(),
         plan_rejections: 0,
-        min_ttc_s: None,
     };
-    let mut last_state = GuardState::Nominal;
     let mut t = t_first + 0.2;
     while t + horizon <= t_last {
         let now_ns = secs_to_nanos(t - t_first);
@@ -75,17 +65,9 @@ pub fn check_comma2k19(dir: &Path, json: Option<&Path>) -> Result<()> {
             plan: Some(&plan),
             obstacles: Some((now_ns, &obstacles)),
         });
-        let entered = |s: GuardState| status.state >= s && last_state < s;
-        report.activations += u64::from(entered(GuardState::PartialBraking));
-        report.fallbacks += u64::from(status.state == GuardState::MinimumRiskManoeuvre && last_state != status.state);
-        report.warnings += u64::from(status.state == GuardState::Warning && last_state != GuardState::Warning);
-        if let Some(ttc) = status.min_ttc_s {
-            report.min_ttc_s = Some(report.min_ttc_s.map_or(ttc, |m: f64| m.min(ttc)));
-        }
-        if status.state != last_state {
+        if report.guard.record(&status) {
             tracing::info!(t_s = nanos_to_secs(now_ns), state = ?status.state, reason = %status.reason, "guard state change");
         }
-        last_state = status.state;
         report.ticks += 1;
         t += TICK_S;
     }
@@ -95,10 +77,10 @@ pub fn check_comma2k19(dir: &Path, json: Option<&Path>) -> Result<()> {
         "replayed     {:.1} s, {} guard ticks, {} radar returns",
         report.duration_s, report.ticks, report.radar_returns
     );
-    println!("activations  {} (emergency braking)", report.activations);
-    println!("warnings     {}", report.warnings);
-    println!("fallbacks    {} (plan rejections {})", report.fallbacks, report.plan_rejections);
-    match report.min_ttc_s {
+    println!("activations  {} (emergency braking)", report.guard.activations);
+    println!("warnings     {}", report.guard.warnings);
+    println!("fallbacks    {} (plan rejections {})", report.guard.fallbacks, report.plan_rejections);
+    match report.guard.min_ttc_s {
         Some(t) => println!("min TTC      {t:.2} s"),
         None => println!("min TTC      none (nothing closed in)"),
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use vla_datasets::log::messages::TimedTrajectory;
 use vla_datasets::log::{LogReader, LogRecorder, LogSource, RUN_METADATA};
 use vla_hal::{
-    GuardState, HalError, Observation, Plan, Planner, Stack, StackObserver, StackOutput, Trajectory, run_loop,
+    GuardActivity, HalError, Observation, Plan, Planner, Stack, StackObserver, StackOutput, Trajectory, run_loop,
 };
 
 use crate::replay_compare::{Comparison, Tolerances, compare};
@@ -78,16 +78,6 @@ impl Latency {
         let at = |q: f64| samples_s[((samples_s.len() - 1) as f64 * q).round() as usize] * 1e3;
         Some(Latency { median_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1.0) })
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct GuardActivity {
-    /// Times the guard started partial or full emergency braking.
-    pub activations: u64,
-    pub warnings: u64,
-    /// Times it fell back to a minimum-risk manoeuvre.
-    pub fallbacks: u64,
-    pub min_ttc_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,7 +218,6 @@ struct ReplayObserver {
     log: LogRecorder,
     plans: Vec<(u64, Trajectory)>,
     guard: GuardActivity,
-    last_state: GuardState,
     planner_errors: u64,
     last_tick: Instant,
     tick_times_s: Vec<f64>,
@@ -249,15 +238,7 @@ impl StackObserver for ReplayObserver {
         if let Some(plan) = &out.new_plan {
             self.plans.push((plan.timestamp_ns, plan.trajectory));
         }
-        let state = out.guard.state;
-        let entered = |s: GuardState| state >= s && self.last_state < s;
-        self.guard.activations += u64::from(entered(GuardState::PartialBraking));
-        self.guard.fallbacks += u64::from(state == GuardState::MinimumRiskManoeuvre && self.last_state != state);
-        self.guard.warnings += u64::from(state == GuardState::Warning && self.last_state != state);
-        if let Some(ttc) = out.guard.min_ttc_s {
-            self.guard.min_ttc_s = Some(self.guard.min_ttc_s.map_or(ttc, |m| m.min(ttc)));
-        }
-        self.last_state = state;
+        self.guard.record(&out.guard);
         self.planner_errors += u64::from(planner_error.is_some());
         self.tick_times_s.push(self.last_tick.elapsed().as_secs_f64());
         self.last_tick = Instant::now();
@@ -351,8 +332,7 @@ fn replay_log(log: &Path, out: &Path, args: &ReplayArgs, tol: &Tolerances) -> Re
     let mut observer = ReplayObserver {
         log: LogRecorder::create(out, run)?,
         plans: Vec::new(),
-        guard: GuardActivity { activations: 0, warnings: 0, fallbacks: 0, min_ttc_s: None },
-        last_state: GuardState::Nominal,
+        guard: GuardActivity::default(),
         planner_errors: 0,
         last_tick: Instant::now(),
         tick_times_s: Vec::new(),

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use vla_datasets::log::LogRecorder;
 use vla_hal::{
-    EmergencyGuard, GuardConfig, GuardState, HalError, Observation, Planner, Stack, StackObserver, StackOutput,
+    EmergencyGuard, GuardActivity, GuardConfig, HalError, Observation, Planner, Stack, StackObserver, StackOutput,
     VehicleGeometry, run_loop, time::nanos_to_secs,
 };
 use vla_planner::{ConstantVelocityPlanner, TrackerConfig, TrajectoryTracker};
@@ -58,9 +58,7 @@ pub struct RunOutputs<'a> {
 struct RunObserver<'a> {
     recorder: Option<&'a mut Recorder>,
     log: Option<&'a mut LogRecorder>,
-    interventions: u64,
-    emergency_ticks: u64,
-    last_state: GuardState,
+    guard: GuardActivity,
 }
 
 impl StackObserver for RunObserver<'_> {
@@ -70,23 +68,15 @@ impl StackObserver for RunObserver<'_> {
         out: &StackOutput,
         planner_error: Option<&HalError>,
     ) -> Result<(), HalError> {
-        let state = out.guard.state;
-        if state >= GuardState::MinimumRiskManoeuvre && self.last_state < GuardState::MinimumRiskManoeuvre {
-            self.interventions += 1;
-        }
-        if state >= GuardState::PartialBraking {
-            self.emergency_ticks += 1;
-        }
-        if state != self.last_state {
+        if self.guard.record(&out.guard) {
             tracing::info!(
                 t_s = nanos_to_secs(obs.timestamp_ns),
-                ?state,
+                state = ?out.guard.state,
                 reason = %out.guard.reason,
                 ttc_s = ?out.guard.min_ttc_s,
                 "guard state change"
             );
         }
-        self.last_state = state;
         if let Some(log) = self.log.as_deref_mut() {
             log.on_tick(obs, out, planner_error)
                 .map_err(|e| HalError::Device { device: "MCAP recorder".to_string(), reason: e.to_string() })?;
@@ -163,15 +153,9 @@ pub fn run_scenario(scenario: Scenario, spec: &RunSpec, outputs: RunOutputs) -> 
         }
         None => None,
     };
-    let mut observer = RunObserver {
-        recorder: recorder.as_mut(),
-        log: log.as_mut(),
-        interventions: 0,
-        emergency_ticks: 0,
-        last_state: GuardState::Nominal,
-    };
+    let mut observer = RunObserver { recorder: recorder.as_mut(), log: log.as_mut(), guard: GuardActivity::default() };
     run_loop(&mut sim, &mut stack, &mut observer).context("closed-loop run")?;
-    let (interventions, emergency_ticks) = (observer.interventions, observer.emergency_ticks);
+    let guard = observer.guard;
     if let Some(recorder) = recorder {
         recorder.finish().context("writing the Rerun recording")?;
     }
@@ -182,8 +166,8 @@ pub fn run_scenario(scenario: Scenario, spec: &RunSpec, outputs: RunOutputs) -> 
         sim: sim.summary(),
         planner: stack.planner_name().to_string(),
         guard: spec.guard,
-        guard_interventions: interventions,
-        guard_emergency_ticks: emergency_ticks,
+        guard_interventions: guard.interventions,
+        guard_emergency_ticks: guard.emergency_ticks,
     };
     Ok((sim, summary))
 }

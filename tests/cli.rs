@@ -1,18 +1,9 @@
 //! The `vla` command line, end to end: closed-loop runs with the expert,
 //! determinism, and error messages.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn vla(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vla")).args(args).output().expect("the vla binary runs")
-}
-
-fn out_dir(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(test);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use common::{out_dir, shared_data, vla};
 
 fn scenario_names() -> Vec<String> {
     let out = vla(&["scenarios", "list"]);
@@ -151,11 +142,7 @@ fn scenario_file_errors_name_file_and_field() {
 
 #[test]
 fn guard_does_not_brake_on_the_real_comma2k19_drive() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/comma2k19/route-40");
-    if !dir.is_dir() {
-        eprintln!("skipping: {} not found (real data lives in ../shared/data)", dir.display());
-        return;
-    }
+    let Some(dir) = shared_data("comma2k19/route-40") else { return };
     let json = out_dir("comma2k19").join("guard.json");
     let out = vla(&["guard", "check-comma2k19", dir.to_str().unwrap(), "--json", json.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

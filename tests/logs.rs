@@ -1,23 +1,16 @@
 //! MCAP logs end to end: `vla record`, `vla dataset build` with its sample
 //! iterator, and `vla dataset import-comma2k19`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{out_dir, shared_data, vla};
+
+use std::path::Path;
 
 use vla_datasets::log::messages::{GuardSensorScan, TimedTrajectory};
 use vla_datasets::log::{LogReader, RUN_METADATA, TimeRange, topic};
 use vla_datasets::{Dataset, Split};
 use vla_hal::{CameraName, ControlCommand, EgoState, GuardStatus, Trajectory};
-
-fn vla(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vla")).args(args).output().expect("the vla binary runs")
-}
-
-fn out_dir(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(test);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn record(path: &Path, scenario: &str, planner: &str, seed: &str) {
     let out =
@@ -145,11 +138,7 @@ fn dataset_build_writes_splits_that_never_share_a_seed_and_samples_read_back() {
 
 #[test]
 fn comma2k19_imports_as_a_log_of_real_ego_states_and_radar() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/comma2k19/route-40");
-    if !dir.is_dir() {
-        eprintln!("skipping: {} not found (real data lives in ../shared/data)", dir.display());
-        return;
-    }
+    let Some(dir) = shared_data("comma2k19/route-40") else { return };
     let path = out_dir("comma2k19").join("drive.mcap");
     let out = vla(&["dataset", "import-comma2k19", dir.to_str().unwrap(), "--out", path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -3,18 +3,11 @@
 //! logs report what is wrong and what was replayed; real drives run the
 //! guard; shards merge.
 
+mod common;
+
+use common::{out_dir, shared_data, vla};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn vla(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vla")).args(args).output().expect("the vla binary runs")
-}
-
-fn out_dir(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(test);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -118,11 +111,7 @@ fn the_expert_cannot_be_replayed() {
 
 #[test]
 fn the_real_comma2k19_drive_replays_the_guard_on_real_radar() {
-    let segment = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/comma2k19/route-40");
-    if !segment.is_dir() {
-        eprintln!("skipping: {} not found (real data lives in ../shared/data)", segment.display());
-        return;
-    }
+    let Some(segment) = shared_data("comma2k19/route-40") else { return };
     let dir = out_dir("replay_comma2k19");
     let log = dir.join("drive.mcap");
     assert!(vla(&["dataset", "import-comma2k19", s(&segment), "--out", s(&log)]).status.success());

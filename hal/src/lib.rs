@@ -22,7 +22,7 @@ pub mod trajectory;
 pub use camera::{CameraCalibration, CameraFrame, CameraIntrinsics, CameraName, CameraRig, RgbImage};
 pub use ego::{ControlCommand, EgoState, Pose2D, VehicleGeometry};
 pub use error::HalError;
-pub use guard::{EmergencyGuard, GuardConfig, GuardInput, GuardState, GuardStatus, GuardedCommand};
+pub use guard::{EmergencyGuard, GuardActivity, GuardConfig, GuardInput, GuardState, GuardStatus, GuardedCommand};
 pub use object::{Box3D, Detection, GroundTruthObject, GuardObstacle, ObjectClass};
 pub use pipeline::{Observation, Severity, SourceEvent, Stack, StackObserver, StackOutput, run_loop};
 pub use route::{GroundTruth, Route, RoutePoint, RoutingCommand};

@@ -6,7 +6,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::LogMessage;
+use super::log_messages;
 
 /// A point in time, as Foxglove's JSON encoding writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -206,18 +206,10 @@ pub struct Log {
     pub line: u32,
 }
 
-impl LogMessage for CompressedImage {
-    const SCHEMA: &'static str = "foxglove.CompressedImage";
-}
-impl LogMessage for CameraCalibration {
-    const SCHEMA: &'static str = "foxglove.CameraCalibration";
-}
-impl LogMessage for FrameTransform {
-    const SCHEMA: &'static str = "foxglove.FrameTransform";
-}
-impl LogMessage for SceneUpdate {
-    const SCHEMA: &'static str = "foxglove.SceneUpdate";
-}
-impl LogMessage for Log {
-    const SCHEMA: &'static str = "foxglove.Log";
-}
+log_messages!(
+    CompressedImage => "foxglove.CompressedImage",
+    CameraCalibration => "foxglove.CameraCalibration",
+    FrameTransform => "foxglove.FrameTransform",
+    SceneUpdate => "foxglove.SceneUpdate",
+    Log => "foxglove.Log",
+);

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use vla_hal::{ControlCommand, EgoState, GuardObstacle, GuardStatus, Pose2D, Route, Trajectory};
 
-use super::LogMessage;
+use super::log_messages;
 
 /// A trajectory in the ego frame at `timestamp_ns`, with the ego's world
 /// pose then: the planner's output, or the ground-truth future path.
@@ -24,21 +24,11 @@ pub struct GuardSensorScan {
     pub obstacles: Vec<GuardObstacle>,
 }
 
-impl LogMessage for EgoState {
-    const SCHEMA: &'static str = "vla.EgoState";
-}
-impl LogMessage for Route {
-    const SCHEMA: &'static str = "vla.Route";
-}
-impl LogMessage for ControlCommand {
-    const SCHEMA: &'static str = "vla.ControlCommand";
-}
-impl LogMessage for GuardStatus {
-    const SCHEMA: &'static str = "vla.GuardStatus";
-}
-impl LogMessage for TimedTrajectory {
-    const SCHEMA: &'static str = "vla.TimedTrajectory";
-}
-impl LogMessage for GuardSensorScan {
-    const SCHEMA: &'static str = "vla.GuardSensorScan";
-}
+log_messages!(
+    EgoState => "vla.EgoState",
+    Route => "vla.Route",
+    ControlCommand => "vla.ControlCommand",
+    GuardStatus => "vla.GuardStatus",
+    TimedTrajectory => "vla.TimedTrajectory",
+    GuardSensorScan => "vla.GuardSensorScan",
+);

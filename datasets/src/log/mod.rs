@@ -29,6 +29,16 @@ pub trait LogMessage: Serialize + DeserializeOwned + JsonSchema {
     const SCHEMA: &'static str;
 }
 
+/// Names the schema of each message type: `log_messages!(T => "pkg.Name", ...)`.
+macro_rules! log_messages {
+    ($($ty:ty => $schema:literal),+ $(,)?) => {
+        $(impl $crate::log::LogMessage for $ty {
+            const SCHEMA: &'static str = $schema;
+        })+
+    };
+}
+use log_messages;
+
 /// Coordinate frames named in `frame_id`s.
 pub mod frame {
     /// The fixed frame: the simulator's world, or a real drive's local

@@ -10,6 +10,7 @@
 //! not depend on the learned model being right. Every threshold is a named
 //! field of [`GuardConfig`].
 
+mod activity;
 mod config;
 mod corridor;
 mod limits;
@@ -21,6 +22,7 @@ mod validator;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use activity::GuardActivity;
 pub use config::GuardConfig;
 pub use corridor::{CorridorPath, OnPath, arc_coordinates, polyline_coordinates};
 pub use limits::{CommandLimiter, steering_limits};

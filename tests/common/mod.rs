@@ -1,0 +1,28 @@
+//! What the end-to-end tests share: running the `vla` binary, a scratch
+//! folder per test, and the real data of `shared/data`.
+#![allow(dead_code)] // each test file uses its own part
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn vla(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vla")).args(args).output().expect("the vla binary runs")
+}
+
+pub fn out_dir(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(test);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// `shared/data/<name>` beside the repository, or `None` (with a message)
+/// where it is absent, so that the test skips.
+pub fn shared_data(name: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(name);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: {} not found (real data lives in ../shared/data)", dir.display());
+        None
+    }
+}
