@@ -12,6 +12,7 @@ fn path_length_from_poses_agrees_with_integrated_can_speed() {
     let (path, integrated) = (drive.path_length_m(), drive.integrated_speed_m());
     assert!(path > 500.0, "a minute of highway: {path} m");
     let ratio = path / integrated;
+    println!("poses {path:.1} m vs CAN {integrated:.1} m (ratio {ratio:.4})");
     assert!((ratio - 1.0).abs() < 0.02, "poses {path:.1} m vs CAN {integrated:.1} m (ratio {ratio:.4})");
 }
 

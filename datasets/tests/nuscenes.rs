@@ -18,6 +18,7 @@ fn box_centres_project_where_mmdetection3d_recorded_them() {
     assert_eq!(kf.objects.len() + kf.skipped_annotations.len(), 69);
     println!("{} objects, skipped {:?}", kf.objects.len(), kf.skipped_annotations);
     assert!(kf.recorded_projections.len() >= 20, "{}", kf.recorded_projections.len());
+    let (mut worst_px, mut worst_depth) = (0.0_f64, 0.0_f64);
     for rec in &kf.recorded_projections {
         let cam = kf.cameras.iter().find(|c| c.calibration.name == rec.camera).unwrap();
         let best = kf
@@ -31,9 +32,16 @@ fn box_centres_project_where_mmdetection3d_recorded_them() {
             })
             .unwrap();
         let pixel_error = (best.u - rec.u).hypot(best.v - rec.v);
+        worst_px = worst_px.max(pixel_error);
+        worst_depth = worst_depth.max((best.depth_m - rec.depth_m).abs());
         assert!(pixel_error < 1.0, "{}: {pixel_error:.4} px off", rec.camera);
         assert!((best.depth_m - rec.depth_m).abs() < 0.01, "{}: depth {} vs {}", rec.camera, best.depth_m, rec.depth_m);
     }
+    println!(
+        "{} recorded projections reproduced: worst {worst_px:.4} px, {:.2} mm of depth",
+        kf.recorded_projections.len(),
+        worst_depth * 1e3
+    );
     assert_eq!((kf.cameras[0].calibration.intrinsics.width, kf.cameras[0].calibration.intrinsics.height), (1600, 900));
 }
 
