@@ -11,11 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use vla_datasets::log::LogRecorder;
+use vla_explain::{Light, RoadKind, SceneContext};
 use vla_hal::{
     EmergencyGuard, GuardActivity, GuardConfig, HalError, Observation, Planner, Stack, StackObserver, StackOutput,
     VehicleGeometry, run_loop, time::nanos_to_secs,
 };
 use vla_planner::{ConstantVelocityPlanner, TrackerConfig, TrajectoryTracker};
+use vla_sim_bridge::road::RoadLayout;
+use vla_sim_bridge::scenario::Lighting;
 use vla_sim_bridge::{ExpertConfig, ExpertPlanner, Scenario, SimConfig, SimSummary, Simulator, library};
 
 use crate::recording::Recorder;
@@ -142,9 +145,10 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
 pub fn run_scenario(scenario: Scenario, spec: &RunSpec, outputs: RunOutputs) -> Result<(Simulator, RunSummary)> {
     let mut stack = stack_for(&spec.planner, spec.guard)?;
     let metadata = run_metadata(&scenario, spec);
+    let scene = scene_context(&scenario);
     let mut sim = Simulator::new(scenario, spec.sim).context("building the scenario")?;
     let mut log = match outputs.mcap {
-        Some(path) => Some(LogRecorder::create(path, metadata)?),
+        Some(path) => Some(LogRecorder::create(path, metadata)?.with_reasoning_labels(scene)),
         None => None,
     };
     let mut recorder = match outputs.rerun {
@@ -210,4 +214,19 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: Option<usize>, f: impl 
     });
     let slots = results.into_inner().map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
     slots.into_iter().map(|slot| slot.context("a run did not finish")).collect()
+}
+
+/// What the reasoning labels say of the scene beyond its objects.
+fn scene_context(scenario: &Scenario) -> SceneContext {
+    let road = match scenario.road {
+        RoadLayout::Straight { .. } => RoadKind::Straight,
+        RoadLayout::Curve { .. } => RoadKind::Curve,
+        RoadLayout::Intersection { .. } => RoadKind::Intersection,
+    };
+    let light = match scenario.environment.lighting {
+        Lighting::Day => Light::Day,
+        Lighting::Dusk => Light::Dusk,
+        Lighting::Night => Light::Night,
+    };
+    SceneContext { road, light, fog: scenario.environment.fog_visibility_m.is_some() }
 }

@@ -52,6 +52,7 @@ fn record_writes_every_topic_and_the_ground_truth_future() {
         topic::GUARD_SENSOR,
         topic::GROUND_TRUTH_OBJECTS,
         topic::GROUND_TRUTH_FUTURE,
+        topic::GROUND_TRUTH_REASONING,
         topic::PLAN_TRAJECTORY,
         topic::PLAN_DETECTIONS,
         topic::CONTROL_COMMAND,
@@ -125,6 +126,8 @@ fn dataset_build_writes_splits_that_never_share_a_seed_and_samples_read_back() {
         let first = s.ego_history[0].timestamp_ns;
         assert!(s.timestamp_ns - first <= 2_000_000_000 && s.ego_history.len() <= 41);
         let future = s.future.unwrap();
+        let reasoning = vla_explain::parse(s.reasoning.as_deref().unwrap()).unwrap();
+        assert_eq!(reasoning.decision, vla_explain::decision_of(ego.speed_mps, &future), "R4 follows the future path");
         // The first waypoint is about half a second of driving ahead.
         assert!(
             (future.waypoints[0].x - ego.speed_mps * 0.5).abs() < 1.0 + ego.speed_mps * 0.2,

@@ -29,7 +29,7 @@ pub struct Sample {
     pub future: Option<Trajectory>,
     /// True boxes in the ego frame.
     pub boxes: Vec<GroundTruthObject>,
-    /// Reasoning label (EMMA R1–R4 text), once a log carries one.
+    /// Reasoning label (EMMA R1–R4 text), where the log carries one.
     pub reasoning: Option<String>,
 }
 

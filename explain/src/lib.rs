@@ -1,5 +1,17 @@
 //! Chain-of-thought reasoning in EMMA's four parts (R1 scene, R2 critical
-//! objects, R3 their behaviour, R4 the meta decision): vocabulary and
-//! tokenizer, labels from simulator ground truth, parsing, consistency
-//! checks against boxes and trajectory, and Rerun logging of the traces.
-//! Nothing is implemented yet; see this crate's README for what it will own.
+//! objects, R3 their behaviour, R4 the meta decision): the trace and its
+//! text (`reasoning`), the twelve decisions (`decision`), labels from
+//! simulator ground truth (`labels`), the vocabulary and tokenizer
+//! (`tokenizer`), and consistency checks against a model's own trajectory
+//! and detections (`consistency`).
+
+pub mod consistency;
+pub mod decision;
+pub mod labels;
+pub mod reasoning;
+pub mod tokenizer;
+
+pub use decision::{Decision, decision_of};
+pub use labels::{LabelInput, SceneContext, label};
+pub use reasoning::{Behaviour, CriticalObject, Light, ParseError, Reasoning, RoadKind, Scene, Traffic, parse};
+pub use tokenizer::Tokenizer;

@@ -5,8 +5,10 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
+use vla_explain::{LabelInput, SceneContext, label};
 use vla_hal::{
-    HalError, Observation, Pose2D, Severity, StackOutput, Trajectory, ego::wrap_angle, trajectory::TRAJECTORY_STEPS,
+    GroundTruthObject, HalError, Observation, Pose2D, Severity, StackOutput, Trajectory, ego::wrap_angle,
+    trajectory::TRAJECTORY_STEPS,
 };
 
 use super::convert::{
@@ -20,14 +22,25 @@ use super::{LogError, LogStats, LogWriter, RUN_METADATA, topic};
 /// planning rate.
 const FUTURE_PERIOD_NS: u64 = 100_000_000;
 
+/// A step whose future path is not known yet: what the labels need of it.
+struct PendingStep {
+    t: u64,
+    pose: Pose2D,
+    speed_mps: f64,
+    objects: Option<Vec<GroundTruthObject>>,
+}
+
 pub struct LogRecorder {
     writer: LogWriter,
     rig_written: bool,
     /// Ego poses, kept as long as a pending future path needs them.
     poses: VecDeque<(u64, Pose2D)>,
-    /// Times (and poses) whose future path is not known yet.
-    pending: VecDeque<(u64, Pose2D)>,
+    pending: VecDeque<PendingStep>,
     next_future_ns: Option<u64>,
+    /// The scene, when reasoning labels are written.
+    labels: Option<SceneContext>,
+    /// The objects of the last labelled step and its time, to see braking.
+    last_labelled: Option<(u64, Vec<GroundTruthObject>)>,
 }
 
 impl LogRecorder {
@@ -36,7 +49,22 @@ impl LogRecorder {
     pub fn create(path: &Path, run: BTreeMap<String, String>) -> Result<Self, LogError> {
         let mut writer = LogWriter::create(path)?;
         writer.write_metadata(RUN_METADATA, run)?;
-        Ok(Self { writer, rig_written: false, poses: VecDeque::new(), pending: VecDeque::new(), next_future_ns: None })
+        Ok(Self {
+            writer,
+            rig_written: false,
+            poses: VecDeque::new(),
+            pending: VecDeque::new(),
+            next_future_ns: None,
+            labels: None,
+            last_labelled: None,
+        })
+    }
+
+    /// Also writes reasoning labels (`/ground_truth/reasoning`) generated
+    /// from ground truth, for steps whose objects are known.
+    pub fn with_reasoning_labels(mut self, scene: SceneContext) -> Self {
+        self.labels = Some(scene);
+        self
     }
 
     pub fn on_tick(
@@ -90,7 +118,8 @@ impl LogRecorder {
             };
             w.write(topic::EVENTS, t, t, &text(t, lvl, "source", &event.text))?;
         }
-        self.track_future(t, obs.ego.pose)
+        let objects = obs.ground_truth.as_ref().map(|g| g.objects.clone());
+        self.track_future(t, obs.ego.pose, obs.ego.speed_mps, objects)
     }
 
     /// Everything the stack decided this tick.
@@ -131,28 +160,48 @@ impl LogRecorder {
         Ok(())
     }
 
-    /// Notes the pose at `t`, and writes every future path now complete.
-    fn track_future(&mut self, t: u64, pose: Pose2D) -> Result<(), LogError> {
+    /// Notes the pose at `t`, and writes every future path now complete
+    /// (with its reasoning label).
+    fn track_future(
+        &mut self,
+        t: u64,
+        pose: Pose2D,
+        speed_mps: f64,
+        objects: Option<Vec<GroundTruthObject>>,
+    ) -> Result<(), LogError> {
         self.poses.push_back((t, pose));
         let next = *self.next_future_ns.get_or_insert(t);
         if t >= next {
-            self.pending.push_back((t, pose));
+            self.pending.push_back(PendingStep { t, pose, speed_mps, objects });
             self.next_future_ns = Some(next + FUTURE_PERIOD_NS);
         }
         let horizon_ns = (Trajectory::time_of(TRAJECTORY_STEPS - 1) * 1e9).round() as u64;
-        while let Some(&(t0, pose0)) = self.pending.front()
-            && t0 + horizon_ns <= t
+        while let Some(step) = self.pending.front()
+            && step.t + horizon_ns <= t
         {
+            let (t0, pose0) = (step.t, step.pose);
             let future = Trajectory::of_future_poses(&pose0, |dt| pose_at(&self.poses, t0 + (dt * 1e9).round() as u64));
             let message = TimedTrajectory { timestamp_ns: t0, ego_pose: pose0, trajectory: future };
             self.writer.write(topic::GROUND_TRUTH_FUTURE, t0, t0, &message)?;
-            self.pending.pop_front();
+            if let Some(step) = self.pending.pop_front() {
+                self.write_label(step, &future)?;
+            }
         }
         // Keep the poses from the oldest pending time on.
-        let keep_from = self.pending.front().map_or(t, |p| p.0);
+        let keep_from = self.pending.front().map_or(t, |p| p.t);
         while self.poses.len() > 1 && self.poses[1].0 <= keep_from {
             self.poses.pop_front();
         }
+        Ok(())
+    }
+
+    fn write_label(&mut self, step: PendingStep, future: &Trajectory) -> Result<(), LogError> {
+        let (Some(scene), Some(objects)) = (self.labels, step.objects) else { return Ok(()) };
+        let previous = self.last_labelled.as_ref().map(|(tp, o)| (o.as_slice(), (step.t - tp) as f64 * 1e-9));
+        let reasoning = label(&LabelInput { scene, speed_mps: step.speed_mps, objects: &objects, previous, future });
+        let text = text(step.t, level::INFO, "labels", &reasoning.to_string());
+        self.writer.write(topic::GROUND_TRUTH_REASONING, step.t, step.t, &text)?;
+        self.last_labelled = Some((step.t, objects));
         Ok(())
     }
 
