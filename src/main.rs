@@ -3,6 +3,7 @@
 mod dataset_command;
 mod eval_command;
 mod guard_command;
+mod hal_command;
 mod recording;
 mod render_command;
 mod replay_command;
@@ -77,6 +78,11 @@ enum Command {
     Guard {
         #[command(subcommand)]
         command: GuardCommand,
+    },
+    /// The hardware abstraction: compute backends and device profiles.
+    Hal {
+        #[command(subcommand)]
+        command: HalCommand,
     },
     /// The scenario library.
     Scenarios {
@@ -272,6 +278,12 @@ enum GuardCommand {
 }
 
 #[derive(Subcommand)]
+enum HalCommand {
+    /// The detected compute backend and the Orin/Thor device profiles.
+    Info,
+}
+
+#[derive(Subcommand)]
 enum ScenariosCommand {
     /// One scenario per line: name, suites, description.
     List,
@@ -344,6 +356,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Render { scenario, seed, at, out, cameras } => render_command::run(&scenario, seed, at, &out, cameras),
         Command::Guard { command: GuardCommand::CheckComma2k19 { dir, json } } => {
             guard_command::check_comma2k19(&dir, json.as_deref())
+        }
+        Command::Hal { command: HalCommand::Info } => {
+            hal_command::info();
+            Ok(())
         }
         Command::Scenarios { command: ScenariosCommand::List } => {
             for s in vla_sim_bridge::library::all()? {

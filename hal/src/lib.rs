@@ -9,6 +9,7 @@
 //! nanoseconds; transforms named `a_from_b`.
 
 pub mod camera;
+pub mod compute;
 pub mod ego;
 pub mod error;
 pub mod guard;
@@ -24,7 +25,7 @@ pub use ego::{ControlCommand, EgoState, Pose2D, VehicleGeometry};
 pub use error::HalError;
 pub use guard::{EmergencyGuard, GuardActivity, GuardConfig, GuardInput, GuardState, GuardStatus, GuardedCommand};
 pub use object::{Box3D, Detection, GroundTruthObject, GuardObstacle, ObjectClass};
-pub use pipeline::{Observation, Severity, SourceEvent, Stack, StackObserver, StackOutput, run_loop};
+pub use pipeline::{ControlStack, Observation, Severity, SourceEvent, Stack, StackObserver, StackOutput, run_loop};
 pub use route::{GroundTruth, Route, RoutePoint, RoutingCommand};
 pub use traits::{Actuator, Controller, Planner, SensorSource};
 pub use trajectory::{Plan, Trajectory, Waypoint};

@@ -59,14 +59,62 @@ pub struct StackOutput {
     pub guard: GuardStatus,
 }
 
-/// Planner, controller and guard, scheduled: planning at its own period,
-/// control and guard at every tick.
-pub struct Stack {
-    planner: Box<dyn Planner>,
+/// Controller and guard around the plan being followed: the part of the
+/// pipeline that runs at every control tick. `Stack` feeds it plans made in
+/// the same thread; `vla drive` feeds it plans from a planning thread.
+pub struct ControlStack {
     controller: Box<dyn Controller>,
     guard: EmergencyGuard,
-    planning_period_ns: u64,
     plan: Option<Plan>,
+}
+
+impl ControlStack {
+    pub fn new(controller: Box<dyn Controller>, guard: EmergencyGuard) -> Self {
+        Self { controller, guard, plan: None }
+    }
+
+    /// One control tick with what planning delivered since the last one (a
+    /// plan, or why there is none). A planner error does not stop the
+    /// vehicle uncontrolled: the tick goes on with the last plan, and the
+    /// guard's age check turns a persistent failure into a controlled stop.
+    pub fn tick(
+        &mut self,
+        obs: &Observation,
+        planned: Option<Result<Plan, HalError>>,
+    ) -> (StackOutput, Option<HalError>) {
+        let mut new_plan = None;
+        let mut planner_error = None;
+        match planned {
+            // Only a plan the guard accepts is followed; a rejected one
+            // leaves the last accepted plan to age out.
+            Some(Ok(plan)) => match self.guard.accept_plan(&plan) {
+                Ok(()) => {
+                    self.plan = Some(plan.clone());
+                    new_plan = Some(plan);
+                }
+                Err(reason) => planner_error = Some(HalError::Device { device: "plan validator".to_string(), reason }),
+            },
+            Some(Err(e)) => planner_error = Some(e),
+            None => {}
+        }
+        let proposed = self.plan.as_ref().map(|p| self.controller.control(p, &obs.ego));
+        let (command, guard) = self.guard.check(GuardInput {
+            now_ns: obs.timestamp_ns,
+            ego: &obs.ego,
+            proposed: proposed.as_ref(),
+            plan: self.plan.as_ref(),
+            obstacles: obs.guard_obstacles.as_ref().map(|(t, o)| (*t, o.as_slice())),
+        });
+        (StackOutput { new_plan, command, guard }, planner_error)
+    }
+}
+
+/// Planner, controller and guard, scheduled in one thread: planning at its
+/// own period, control and guard at every tick.
+pub struct Stack {
+    planner: Box<dyn Planner>,
+    control: ControlStack,
+    planning_period_ns: u64,
     last_planning_ns: Option<u64>,
 }
 
@@ -79,10 +127,8 @@ impl Stack {
     ) -> Self {
         Self {
             planner,
-            controller,
-            guard,
+            control: ControlStack::new(controller, guard),
             planning_period_ns: secs_to_nanos(planning_period_s),
-            plan: None,
             last_planning_ns: None,
         }
     }
@@ -91,39 +137,14 @@ impl Stack {
         self.planner.name()
     }
 
-    /// One control tick. A planner error does not stop the vehicle
-    /// uncontrolled: the tick goes on with the last plan, and the guard's
-    /// age check turns a persistent failure into a controlled stop.
+    /// One control tick, planning first when a planning period has passed.
     pub fn tick(&mut self, obs: &Observation) -> (StackOutput, Option<HalError>) {
-        let mut new_plan = None;
-        let mut planner_error = None;
         let due = self.last_planning_ns.is_none_or(|t| obs.timestamp_ns >= t + self.planning_period_ns);
-        if due {
+        let planned = due.then(|| {
             self.last_planning_ns = Some(obs.timestamp_ns);
-            match self.planner.plan(obs) {
-                // Only a plan the guard accepts is followed; a rejected one
-                // leaves the last accepted plan to age out.
-                Ok(plan) => match self.guard.accept_plan(&plan) {
-                    Ok(()) => {
-                        self.plan = Some(plan.clone());
-                        new_plan = Some(plan);
-                    }
-                    Err(reason) => {
-                        planner_error = Some(HalError::Device { device: "plan validator".to_string(), reason })
-                    }
-                },
-                Err(e) => planner_error = Some(e),
-            }
-        }
-        let proposed = self.plan.as_ref().map(|p| self.controller.control(p, &obs.ego));
-        let (command, guard) = self.guard.check(GuardInput {
-            now_ns: obs.timestamp_ns,
-            ego: &obs.ego,
-            proposed: proposed.as_ref(),
-            plan: self.plan.as_ref(),
-            obstacles: obs.guard_obstacles.as_ref().map(|(t, o)| (*t, o.as_slice())),
+            self.planner.plan(obs)
         });
-        (StackOutput { new_plan, command, guard }, planner_error)
+        self.control.tick(obs, planned)
     }
 }
 
