@@ -1,6 +1,7 @@
 //! `vla`: the one command-line program of the stack.
 
 mod dataset_command;
+mod drive;
 mod eval_command;
 mod guard_command;
 mod hal_command;
@@ -59,6 +60,12 @@ enum Command {
     Dataset {
         #[command(subcommand)]
         command: DatasetCommand,
+    },
+    /// The in-vehicle process: devices, stack and guard on a tokio runtime,
+    /// configured by a vehicle TOML file (see configs/vehicle.toml).
+    Drive {
+        #[arg(long)]
+        config: PathBuf,
     },
     /// Replay MCAP logs through the pipeline: outputs to a new log, metrics,
     /// comparison with a reference (`vla replay merge` joins shard reports).
@@ -333,6 +340,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset { command: DatasetCommand::ImportComma2k19 { dir, out } } => {
             dataset_command::import_comma2k19(&dir, &out)
         }
+        Command::Drive { config } => drive::drive(&config),
         Command::Replay { merge: Some(ReplaySubcommand::Merge { reports, json }), .. } => {
             replay_command::merge(&reports, &json)
         }

@@ -12,6 +12,6 @@ pub mod reasoning;
 pub mod tokenizer;
 
 pub use decision::{Decision, decision_of};
-pub use labels::{LabelInput, SceneContext, label};
+pub use labels::{LabelInput, SceneContext, explain_plan, label, scene_seen};
 pub use reasoning::{Behaviour, CriticalObject, Light, ParseError, Reasoning, RoadKind, Scene, Traffic, parse};
 pub use tokenizer::Tokenizer;

@@ -46,6 +46,19 @@ impl Trajectory {
         Self { waypoints }
     }
 
+    /// Braking to a stop at `decel_mps2` from `speed_mps`, straight ahead:
+    /// the plan a vehicle follows when it must come to rest (shutdown).
+    pub fn stopping(speed_mps: f64, decel_mps2: f64) -> Self {
+        let v = speed_mps.max(0.0);
+        let stop_s = v / decel_mps2.max(1e-3);
+        let mut waypoints = [Waypoint::default(); TRAJECTORY_STEPS];
+        for (i, w) in waypoints.iter_mut().enumerate() {
+            let t = Self::time_of(i).min(stop_s);
+            w.x = v * t - 0.5 * decel_mps2 * t * t;
+        }
+        Self { waypoints }
+    }
+
     pub fn validate(&self) -> Result<(), HalError> {
         for w in &self.waypoints {
             require_finite("trajectory", "waypoint.x", w.x)?;

@@ -83,6 +83,13 @@ pub struct Simulator {
 
 impl Simulator {
     pub fn new(scenario: Scenario, config: SimConfig) -> Result<Self, SimError> {
+        let rig = CameraRig::nuscenes_like(config.image_width, config.image_height);
+        Self::with_rig(scenario, config, rig)
+    }
+
+    /// A simulator whose cameras are `rig` (a vehicle's calibration file);
+    /// each camera renders at its own resolution.
+    pub fn with_rig(scenario: Scenario, config: SimConfig, rig: CameraRig) -> Result<Self, SimError> {
         let sizes = 16..=4096;
         if !sizes.contains(&config.image_width) || !sizes.contains(&config.image_height) {
             return Err(SimError::Config(format!(
@@ -94,7 +101,7 @@ impl Simulator {
             return Err(SimError::Config(format!("tick of {} s is outside (0, 0.2] s", config.tick_s)));
         }
         let world = World::new(scenario)?;
-        let rig = Arc::new(CameraRig::nuscenes_like(config.image_width, config.image_height));
+        let rig = Arc::new(rig);
         let renderer = config.render_cameras.then(|| Renderer::new(&world, &rig));
         Ok(Self {
             world,

@@ -160,6 +160,12 @@ impl LogRecorder {
         Ok(())
     }
 
+    /// A reasoning trace produced beside the plan, at `t`, explaining the
+    /// frame taken at `frame_ns` (its time stamp).
+    pub fn write_reasoning(&mut self, t: u64, frame_ns: u64, reasoning: &str) -> Result<(), LogError> {
+        self.writer.write(topic::PLAN_REASONING, t, frame_ns, &text(frame_ns, level::INFO, "planner", reasoning))
+    }
+
     /// Notes the pose at `t`, and writes every future path now complete
     /// (with its reasoning label).
     fn track_future(
