@@ -14,7 +14,8 @@ use rerun::blueprint::{
     Vertical,
 };
 use vla_hal::{
-    CameraFrame, CameraRig, GuardState, HalError, ObjectClass, Observation, Severity, StackOutput, time::nanos_to_secs,
+    CameraFrame, CameraRig, GuardState, HalError, ObjectClass, Observation, Severity, StackOutput, VehicleGeometry,
+    time::nanos_to_secs,
 };
 use vla_sim_bridge::Simulator;
 
@@ -24,7 +25,8 @@ const JPEG_QUALITY: u8 = 85;
 
 pub struct Recorder {
     rec: RecordingStream,
-    road: RoadLines,
+    /// The road, where a simulator drew it.
+    road: Option<RoadLines>,
     last_guard_state: GuardState,
 }
 
@@ -52,12 +54,13 @@ pub(crate) fn class_colour(class: ObjectClass) -> rerun::Color {
 }
 
 impl Recorder {
-    pub fn create(path: &Path, sim: &Simulator) -> Result<Self> {
+    /// A recording of a drive with this rig and vehicle; with the road
+    /// when a simulator is the source.
+    pub fn create(path: &Path, rig: &CameraRig, g: VehicleGeometry, sim: Option<&Simulator>) -> Result<Self> {
         let rec = rerun::RecordingStreamBuilder::new("vla").save(path).context("opening the .rrd file")?;
-        blueprint(sim.rig()).send(&rec, BlueprintActivation { make_active: true, make_default: true })?;
+        blueprint(rig).send(&rec, BlueprintActivation { make_active: true, make_default: true })?;
         rec.log_static("world", &rerun::ViewCoordinates::RIGHT_HAND_Z_UP())?;
-        log_rig(&rec, sim.rig())?;
-        let g = sim.world.geometry;
+        log_rig(&rec, rig)?;
         rec.log_static(
             "world/ego/body",
             &rerun::Boxes3D::from_centers_and_half_sizes(
@@ -67,8 +70,10 @@ impl Recorder {
             .with_colors([rerun::Color::from_rgb(40, 220, 120)])
             .with_labels(["ego"]),
         )?;
-        let road = RoadLines::new(sim);
-        road.log_whole(&rec)?;
+        let road = sim.map(RoadLines::new);
+        if let Some(road) = &road {
+            road.log_whole(&rec)?;
+        }
         Ok(Self { road, rec, last_guard_state: GuardState::Nominal })
     }
 
@@ -150,7 +155,9 @@ impl Recorder {
             )?;
         }
         if let Some(plan) = &out.new_plan {
-            self.road.log_around(rec, &ego)?;
+            if let Some(road) = &self.road {
+                road.log_around(rec, &ego)?;
+            }
             let strip: Vec<[f32; 3]> = std::iter::once([0.0, 0.0, 0.2])
                 .chain(plan.trajectory.waypoints.iter().map(|w| [w.x as f32, w.y as f32, 0.2]))
                 .collect();
@@ -189,6 +196,14 @@ impl Recorder {
             rec.log("events", &rerun::TextLog::new(text).with_level(level))?;
             self.last_guard_state = guard.state;
         }
+        Ok(())
+    }
+
+    /// A reasoning trace, on the timeline at the frame it explains.
+    pub fn log_reasoning(&self, frame_ns: u64, text: &str) -> Result<()> {
+        self.rec.set_duration_secs(TIMELINE, nanos_to_secs(frame_ns));
+        self.rec
+            .log("events", &rerun::TextLog::new(format!("reasoning: {text}")).with_level(rerun::TextLogLevel::INFO))?;
         Ok(())
     }
 

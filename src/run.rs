@@ -152,9 +152,10 @@ pub fn run_scenario(scenario: Scenario, spec: &RunSpec, outputs: RunOutputs) -> 
         None => None,
     };
     let mut recorder = match outputs.rerun {
-        Some(path) => {
-            Some(Recorder::create(path, &sim).with_context(|| format!("creating Rerun recording {}", path.display()))?)
-        }
+        Some(path) => Some(
+            Recorder::create(path, sim.rig(), sim.world.geometry, Some(&sim))
+                .with_context(|| format!("creating Rerun recording {}", path.display()))?,
+        ),
         None => None,
     };
     let mut observer = RunObserver { recorder: recorder.as_mut(), log: log.as_mut(), guard: GuardActivity::default() };

@@ -151,3 +151,24 @@ fn bad_configs_are_named() {
     assert!(!out.status.success() && err.contains("cuda"), "a clear error, not a panic: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_recorded_log_plays_back_in_real_time_through_the_same_stack() {
+    let dir = out_dir("drive_log");
+    let golden = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ci/golden/cpna-25-40kmh.mcap");
+    let (config, summary, rrd) = (dir.join("vehicle.toml"), dir.join("summary.json"), dir.join("drive.rrd"));
+    let text = format!(
+        "[source]\nkind = \"log\"\nlog = \"{}\"\n[run]\nminutes = 1.0\ntime_scale = 0.5\n\
+         [logging]\nsummary = \"{}\"\nrerun = \"{}\"\n",
+        golden.display(),
+        summary.display(),
+        rrd.display()
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = vla(&["drive", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(s["stop_reason"], "the source ended");
+    assert!(num(&s["guard"]["activations"]) >= 1, "the recorded pedestrian makes the guard brake: {s}");
+    assert!(std::fs::metadata(&rrd).unwrap().len() > 100_000, "a Rerun recording was written");
+}

@@ -2,6 +2,7 @@
 //! implement. The pipeline ([`crate::Stack`]) only knows these traits, so
 //! the simulator, a log file or a real vehicle plug in the same way.
 
+use crate::compute::ModelCost;
 use crate::ego::{ControlCommand, EgoState};
 use crate::error::HalError;
 use crate::guard::GuardedCommand;
@@ -19,6 +20,11 @@ pub trait Planner {
     /// Name used on the command line and in logs.
     fn name(&self) -> &str;
     fn plan(&mut self, observation: &Observation) -> Result<Plan, HalError>;
+    /// What the planner's network costs per frame, if it runs one: checked
+    /// against the target device's profile before a drive starts.
+    fn cost(&self) -> Option<ModelCost> {
+        None
+    }
 }
 
 /// Turns the current plan into a command for the current ego state.

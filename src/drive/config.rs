@@ -134,6 +134,8 @@ impl Default for ComputeConfig {
 pub struct LoggingConfig {
     /// Live MCAP recording of everything the stack saw and decided.
     pub mcap: Option<PathBuf>,
+    /// Live Rerun recording (.rrd) of the same.
+    pub rerun: Option<PathBuf>,
     /// The run summary (rates, deadlines, latencies, faults) as JSON.
     pub summary: Option<PathBuf>,
 }

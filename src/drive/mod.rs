@@ -23,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use vla_datasets::log::{LogRecorder, LogSource};
-use vla_hal::compute::{Backend, device_profile};
+use vla_hal::compute::{Backend, Headroom, Verdict, device_profile};
 use vla_hal::{
     ControlStack, EmergencyGuard, GuardActivity, GuardConfig, HalError, Observation, Plan, Severity, SourceEvent,
     StackOutput, Trajectory, VehicleGeometry,
@@ -31,6 +31,7 @@ use vla_hal::{
 use vla_planner::{TrackerConfig, TrajectoryTracker};
 use vla_sim_bridge::{SimConfig, Simulator, library};
 
+use crate::recording::Recorder;
 use clock::SimClock;
 use config::{DriveConfig, SourceKind};
 use frames::FrameAssembler;
@@ -53,17 +54,38 @@ enum Record {
     Reasoning { t: u64, frame_ns: u64, text: String },
 }
 
-fn record_loop(mut recorder: LogRecorder, items: std::sync::mpsc::Receiver<Record>) -> Result<()> {
+fn record_loop(
+    mut mcap: Option<LogRecorder>,
+    mut rerun: Option<Recorder>,
+    items: std::sync::mpsc::Receiver<Record>,
+) -> Result<()> {
     for item in items {
         match item {
             Record::Tick(tick) => {
                 let (obs, out, error) = *tick;
-                recorder.on_tick(&obs, &out, error.as_ref())?;
+                if let Some(m) = mcap.as_mut() {
+                    m.on_tick(&obs, &out, error.as_ref())?;
+                }
+                if let Some(r) = rerun.as_mut() {
+                    r.on_tick(&obs, &out, error.as_ref())?;
+                }
             }
-            Record::Reasoning { t, frame_ns, text } => recorder.write_reasoning(t, frame_ns, &text)?,
+            Record::Reasoning { t, frame_ns, text } => {
+                if let Some(m) = mcap.as_mut() {
+                    m.write_reasoning(t, frame_ns, &text)?;
+                }
+                if let Some(r) = rerun.as_ref() {
+                    r.log_reasoning(frame_ns, &text)?;
+                }
+            }
         }
     }
-    recorder.finish()?;
+    if let Some(m) = mcap {
+        m.finish()?;
+    }
+    if let Some(r) = rerun {
+        r.finish()?;
+    }
     Ok(())
 }
 
@@ -71,6 +93,8 @@ fn record_loop(mut recorder: LogRecorder, items: std::sync::mpsc::Receiver<Recor
 pub struct PlanningStats {
     pub budget_ms: f64,
     pub cycles: u64,
+    /// Cycles per simulated second while driving (the stop excluded).
+    pub rate_hz: f64,
     pub plans: u64,
     /// Cycles whose planner ran past its budget (wall time, scaled).
     pub overruns: u64,
@@ -112,12 +136,26 @@ pub fn drive(config_path: &Path) -> Result<()> {
     let backend = Backend::parse(&config.compute.backend).map_err(anyhow::Error::msg)?;
     backend.check(cfg!(feature = "cuda")).map_err(anyhow::Error::msg)?;
     let device = device_profile(&config.compute.device).map_err(anyhow::Error::msg)?;
-    // The baseline planners run no network; the model's cost is checked
-    // against the profile once there is one to run.
-    println!(
-        "compute: backend {backend}, target {} ({}): planner `{}` runs no model on the accelerator",
-        device.name, device.description, config.compute.planner
-    );
+    let planner = crate::run::planner_by_name(&config.compute.planner)?;
+    match planner.cost() {
+        None => println!(
+            "compute: backend {backend}, target {} ({}): planner `{}` runs no network",
+            device.name, device.description, config.compute.planner
+        ),
+        Some(cost) => {
+            let headroom = Headroom::of(&cost, config.rates.planning_hz, &device);
+            println!("compute: backend {backend}, planner `{}`: {headroom}", config.compute.planner);
+            match headroom.verdict {
+                Verdict::Refuse => bail!(
+                    "the planner does not fit {} at {} Hz: {headroom}",
+                    device.description,
+                    config.rates.planning_hz
+                ),
+                Verdict::Warning => tracing::warn!("thin headroom on {}: {headroom}", device.description),
+                Verdict::Fits => {}
+            }
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("vla-drive")
@@ -126,6 +164,9 @@ pub fn drive(config_path: &Path) -> Result<()> {
         .context("starting the tokio runtime")?;
     let summary = runtime.block_on(run(config.clone()))?;
     print_summary(&summary);
+    for (stage, l) in &summary.latency {
+        tracing::info!(stage = %stage, median_ms = l.median_ms, p99_ms = l.p99_ms, max_ms = l.max_ms, count = l.count, "latency");
+    }
     if let Some(path) = &config.logging.summary {
         std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
             .with_context(|| format!("writing {}", path.display()))?;
@@ -228,8 +269,6 @@ async fn run(config: DriveConfig) -> Result<DriveSummary> {
     let (plan_job_tx, plan_job_rx) = std::sync::mpsc::sync_channel::<PlanJob>(1);
     let (plan_res_tx, plan_res_rx) = std::sync::mpsc::channel::<PlanResult>();
     let (spec, faults) = (config.compute.planner.clone(), config.faults.clone());
-    // The planner must exist before the drive starts: a bad spec is an error now.
-    crate::run::planner_by_name(&spec)?;
     let planner_thread = std::thread::Builder::new()
         .name("planner".to_string())
         .spawn(move || workers::plan_loop(spec, plan_job_rx, plan_res_tx, budget_wall_s, faults))
@@ -258,23 +297,34 @@ async fn run(config: DriveConfig) -> Result<DriveSummary> {
         let _ = shutdown_tx.send(true);
     });
 
-    // The live log on a thread of its own: JPEG encoding is no work for
-    // the control loop.
-    let (recorder_tx, recorder_thread) = match &config.logging.mcap {
+    // The live logs on a thread of their own: JPEG encoding is no work
+    // for the control loop.
+    let mcap = match &config.logging.mcap {
         Some(path) => {
             let meta = BTreeMap::from([
                 ("source".to_string(), "drive".to_string()),
                 ("planner".to_string(), config.compute.planner.clone()),
             ]);
-            let recorder = LogRecorder::create(path, meta)?;
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Record>(RECORD_QUEUE);
-            let thread = std::thread::Builder::new()
-                .name("recorder".to_string())
-                .spawn(move || record_loop(recorder, rx))
-                .context("starting the recorder thread")?;
-            (Some(tx), Some(thread))
+            Some(LogRecorder::create(path, meta)?)
         }
-        None => (None, None),
+        None => None,
+    };
+    let rerun = match &config.logging.rerun {
+        Some(path) => Some(
+            Recorder::create(path, &rig, VehicleGeometry::default(), None)
+                .with_context(|| format!("creating {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let (recorder_tx, recorder_thread) = if mcap.is_some() || rerun.is_some() {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Record>(RECORD_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("recorder".to_string())
+            .spawn(move || record_loop(mcap, rerun, rx))
+            .context("starting the recorder thread")?;
+        (Some(tx), Some(thread))
+    } else {
+        (None, None)
     };
     let mut recording_dropped = 0u64;
 
@@ -301,6 +351,7 @@ async fn run(config: DriveConfig) -> Result<DriveSummary> {
     let mut planning = PlanningStats {
         budget_ms: config.deadlines.planning_ms,
         cycles: 0,
+        rate_hz: 0.0,
         plans: 0,
         overruns: 0,
         skipped_busy: 0,
@@ -367,7 +418,7 @@ async fn run(config: DriveConfig) -> Result<DriveSummary> {
 
         // Planning: hand the newest frame set to the planner thread.
         if stopping.is_none() && now >= next_plan_ns {
-            next_plan_ns = now.max(next_plan_ns) + plan_period_ns;
+            next_plan_ns = next_tick(next_plan_ns, plan_period_ns, now);
             planning.cycles += 1;
             let set = assembler.assemble(now);
             if !set.missing.is_empty() {
@@ -444,7 +495,7 @@ async fn run(config: DriveConfig) -> Result<DriveSummary> {
             && now >= next_reason_ns
             && let Some(plan) = &last_plan
         {
-            next_reason_ns = now + reason_period_ns;
+            next_reason_ns = next_tick(next_reason_ns, reason_period_ns, now);
             let mut seen = obs.clone();
             seen.timestamp_ns = plan.timestamp_ns;
             let _ = reason_job_tx.try_send(ReasonJob { obs: seen, plan: plan.clone() });
@@ -508,6 +559,8 @@ async fn run(config: DriveConfig) -> Result<DriveSummary> {
         Some(Err(_)) => bail!("the recorder thread panicked"),
         None => {}
     }
+    let driving_s = stopping.as_ref().map_or(last_t, |(_, since)| *since) as f64 * 1e-9;
+    planning.rate_hz = if driving_s > 0.0 { planning.cycles as f64 / driving_s } else { 0.0 };
     let vstats = vehicle_stats.lock().map_err(|_| anyhow::anyhow!("vehicle statistics poisoned"))?;
     let mut latency_summary: BTreeMap<String, LatencySummary> =
         latency.iter().filter_map(|(k, h)| Some((k.to_string(), h.summary()?))).collect();
@@ -538,6 +591,14 @@ async fn run(config: DriveConfig) -> Result<DriveSummary> {
     })
 }
 
+/// The next time of a fixed-rate schedule: one period on, keeping the
+/// phase (no drift from the control tick's granularity); if far behind,
+/// one period from now rather than a burst to catch up.
+fn next_tick(due_ns: u64, period_ns: u64, now_ns: u64) -> u64 {
+    let next = due_ns + period_ns;
+    if next <= now_ns { now_ns + period_ns } else { next }
+}
+
 fn print_summary(s: &DriveSummary) {
     println!(
         "drove {:.1} simulated s in {:.1} s ({} segments, {} control ticks), planner {}",
@@ -545,8 +606,8 @@ fn print_summary(s: &DriveSummary) {
     );
     let p = &s.planning;
     println!(
-        "planning     {} cycles, {} plans, {} errors; deadline misses {} ({} overruns of {:.0} ms, {} skipped while busy)",
-        p.cycles, p.plans, p.planner_errors, s.deadline_misses, p.overruns, p.budget_ms, p.skipped_busy
+        "planning     {} cycles ({:.2} Hz), {} plans, {} errors; deadline misses {} ({} overruns of {:.0} ms, {} skipped while busy)",
+        p.cycles, p.rate_hz, p.plans, p.planner_errors, s.deadline_misses, p.overruns, p.budget_ms, p.skipped_busy
     );
     println!(
         "cameras      {} degraded cycles {:?}, {} frames dropped",
@@ -568,4 +629,17 @@ fn print_summary(s: &DriveSummary) {
         println!("memory       {rss:.0} MiB resident, {peak:.0} MiB peak");
     }
     println!("stopped      {} at {:.2} m/s", s.stop_reason, s.final_speed_mps);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_tick;
+
+    #[test]
+    fn schedules_keep_their_phase_and_do_not_burst() {
+        // Due at 100, seen at 115 (the control tick's granularity): next at 200.
+        assert_eq!(next_tick(100, 100, 115), 200);
+        // Far behind (a stall): one period from now, not a burst.
+        assert_eq!(next_tick(100, 100, 450), 550);
+    }
 }
