@@ -66,6 +66,9 @@ enum Command {
     Drive {
         #[arg(long)]
         config: PathBuf,
+        /// Compute backend, overriding the config's `compute.backend`.
+        #[arg(long)]
+        backend: Option<String>,
     },
     /// Replay MCAP logs through the pipeline: outputs to a new log, metrics,
     /// comparison with a reference (`vla replay merge` joins shard reports).
@@ -340,7 +343,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset { command: DatasetCommand::ImportComma2k19 { dir, out } } => {
             dataset_command::import_comma2k19(&dir, &out)
         }
-        Command::Drive { config } => drive::drive(&config),
+        Command::Drive { config, backend } => drive::drive(&config, backend.as_deref()),
         Command::Replay { merge: Some(ReplaySubcommand::Merge { reports, json }), .. } => {
             replay_command::merge(&reports, &json)
         }

@@ -150,6 +150,10 @@ fn bad_configs_are_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("cuda"), "a clear error, not a panic: {err}");
     assert!(!err.contains("panicked"), "{err}");
+    std::fs::write(&path, "[source]\nkind = \"simulator\"\nscenarios = [\"everyday\"]\n").unwrap();
+    let out = vla(&["drive", "--config", path.to_str().unwrap(), "--backend", "cuda"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--features cuda"), "the command line picks the backend too: {err}");
 }
 
 #[test]

@@ -131,8 +131,11 @@ pub struct DriveSummary {
     pub final_speed_mps: f64,
 }
 
-pub fn drive(config_path: &Path) -> Result<()> {
-    let config = DriveConfig::load(config_path)?;
+pub fn drive(config_path: &Path, backend: Option<&str>) -> Result<()> {
+    let mut config = DriveConfig::load(config_path)?;
+    if let Some(b) = backend {
+        config.compute.backend = b.to_string();
+    }
     let backend = Backend::parse(&config.compute.backend).map_err(anyhow::Error::msg)?;
     backend.check(cfg!(feature = "cuda")).map_err(anyhow::Error::msg)?;
     let device = device_profile(&config.compute.device).map_err(anyhow::Error::msg)?;
