@@ -9,7 +9,9 @@
 mod clock;
 pub mod config;
 mod frames;
+mod live_log;
 mod stats;
+mod summary;
 mod vehicle;
 mod workers;
 
@@ -20,13 +22,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use vla_datasets::log::{LogRecorder, LogSource};
 use vla_hal::compute::{Backend, Headroom, Verdict, device_profile};
 use vla_hal::{
-    ControlStack, EmergencyGuard, GuardActivity, GuardConfig, HalError, Observation, Plan, Severity, SourceEvent,
-    StackOutput, Trajectory, VehicleGeometry,
+    ControlStack, EmergencyGuard, GuardActivity, GuardConfig, Observation, Plan, Severity, SourceEvent, Trajectory,
+    VehicleGeometry,
 };
 use vla_planner::{TrackerConfig, TrajectoryTracker};
 use vla_sim_bridge::{SimConfig, Simulator, library};
@@ -35,7 +36,9 @@ use crate::recording::Recorder;
 use clock::SimClock;
 use config::{DriveConfig, SourceKind};
 use frames::FrameAssembler;
+use live_log::{RECORD_QUEUE, Record, record_loop};
 use stats::{Histogram, LatencySummary, resident_memory_mib};
+use summary::{DriveSummary, PlanningStats, print_summary};
 use vehicle::{Devices, Vehicle, VehicleRun, VehicleStats};
 use workers::{PlanJob, PlanResult, ReasonJob, ReasonResult};
 
@@ -45,91 +48,6 @@ const STOP_DECEL_MPS2: f64 = 3.0;
 const AT_REST_MPS: f64 = 0.05;
 /// Simulated seconds the stop may take at most before the drive gives up on it.
 const STOP_TIMEOUT_S: f64 = 20.0;
-/// Items the live log may hold in its queue (about 5 s of control ticks).
-const RECORD_QUEUE: usize = 256;
-
-/// What the recorder thread writes.
-enum Record {
-    Tick(Box<(Observation, StackOutput, Option<HalError>)>),
-    Reasoning { t: u64, frame_ns: u64, text: String },
-}
-
-fn record_loop(
-    mut mcap: Option<LogRecorder>,
-    mut rerun: Option<Recorder>,
-    items: std::sync::mpsc::Receiver<Record>,
-) -> Result<()> {
-    for item in items {
-        match item {
-            Record::Tick(tick) => {
-                let (obs, out, error) = *tick;
-                if let Some(m) = mcap.as_mut() {
-                    m.on_tick(&obs, &out, error.as_ref())?;
-                }
-                if let Some(r) = rerun.as_mut() {
-                    r.on_tick(&obs, &out, error.as_ref())?;
-                }
-            }
-            Record::Reasoning { t, frame_ns, text } => {
-                if let Some(m) = mcap.as_mut() {
-                    m.write_reasoning(t, frame_ns, &text)?;
-                }
-                if let Some(r) = rerun.as_ref() {
-                    r.log_reasoning(frame_ns, &text)?;
-                }
-            }
-        }
-    }
-    if let Some(m) = mcap {
-        m.finish()?;
-    }
-    if let Some(r) = rerun {
-        r.finish()?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanningStats {
-    pub budget_ms: f64,
-    pub cycles: u64,
-    /// Cycles per simulated second while driving (the stop excluded).
-    pub rate_hz: f64,
-    pub plans: u64,
-    /// Cycles whose planner ran past its budget (wall time, scaled).
-    pub overruns: u64,
-    /// Cycles not started because the previous one still ran.
-    pub skipped_busy: u64,
-    pub planner_errors: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DriveSummary {
-    pub source: String,
-    pub planner: String,
-    pub backend: String,
-    pub device: String,
-    pub simulated_s: f64,
-    pub wall_s: f64,
-    pub segments: u32,
-    pub control_ticks: u64,
-    pub planning: PlanningStats,
-    /// Deadline misses on the trajectory path: overruns plus skipped cycles.
-    pub deadline_misses: u64,
-    /// Planning cycles run with one or more cameras missing, per camera.
-    pub degraded_cycles: u64,
-    pub missing_cameras: BTreeMap<String, u64>,
-    pub camera_frames_dropped: u64,
-    pub reasoning_traces: u64,
-    /// Ticks the live log could not take (its queue was full).
-    pub recording_dropped: u64,
-    pub guard: GuardActivity,
-    pub latency: BTreeMap<String, LatencySummary>,
-    /// Resident and peak memory (MiB) at every simulated minute.
-    pub memory_mib: Vec<(f64, f64, f64)>,
-    pub stop_reason: String,
-    pub final_speed_mps: f64,
-}
 
 pub fn drive(config_path: &Path, backend: Option<&str>) -> Result<()> {
     let mut config = DriveConfig::load(config_path)?;
@@ -600,38 +518,6 @@ async fn run(config: DriveConfig) -> Result<DriveSummary> {
 fn next_tick(due_ns: u64, period_ns: u64, now_ns: u64) -> u64 {
     let next = due_ns + period_ns;
     if next <= now_ns { now_ns + period_ns } else { next }
-}
-
-fn print_summary(s: &DriveSummary) {
-    println!(
-        "drove {:.1} simulated s in {:.1} s ({} segments, {} control ticks), planner {}",
-        s.simulated_s, s.wall_s, s.segments, s.control_ticks, s.planner
-    );
-    let p = &s.planning;
-    println!(
-        "planning     {} cycles ({:.2} Hz), {} plans, {} errors; deadline misses {} ({} overruns of {:.0} ms, {} skipped while busy)",
-        p.cycles, p.rate_hz, p.plans, p.planner_errors, s.deadline_misses, p.overruns, p.budget_ms, p.skipped_busy
-    );
-    println!(
-        "cameras      {} degraded cycles {:?}, {} frames dropped",
-        s.degraded_cycles, s.missing_cameras, s.camera_frames_dropped
-    );
-    println!("reasoning    {} traces; live log lost {} items", s.reasoning_traces, s.recording_dropped);
-    let g = &s.guard;
-    println!(
-        "guard        {} activations, {} warnings, {} fallbacks (minimum-risk manoeuvres)",
-        g.activations, g.warnings, g.fallbacks
-    );
-    for (stage, l) in &s.latency {
-        println!(
-            "latency      {stage:<13} median {:.3} ms  p99 {:.3} ms  max {:.3} ms  ({} samples)",
-            l.median_ms, l.p99_ms, l.max_ms, l.count
-        );
-    }
-    if let Some((_, rss, peak)) = s.memory_mib.last() {
-        println!("memory       {rss:.0} MiB resident, {peak:.0} MiB peak");
-    }
-    println!("stopped      {} at {:.2} m/s", s.stop_reason, s.final_speed_mps);
 }
 
 #[cfg(test)]
