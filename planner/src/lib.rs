@@ -4,6 +4,7 @@
 
 pub mod baselines;
 pub mod controller;
+pub mod matching;
 
 pub use baselines::ConstantVelocityPlanner;
 pub use controller::{TrackerConfig, TrajectoryTracker};
