@@ -138,6 +138,59 @@ pub fn label(input: &LabelInput<'_>) -> Reasoning {
     }
 }
 
+/// Reads the scene from what a car has: the road from the route ahead
+/// (heading change over the lane's next 40 m), the light from how bright
+/// the camera images are. Fog is not judged from images here.
+pub fn scene_seen(route: &vla_hal::Route, cameras: &[vla_hal::CameraFrame]) -> SceneContext {
+    let turn = match (route.ego_distance(), route.centre_line.first()) {
+        (Some(s), Some(_)) => match (route.point_at(s), route.point_at(s + 40.0)) {
+            (Some((_, _, h0)), Some((_, _, h1))) => vla_hal::ego::wrap_angle(h1 - h0).abs(),
+            _ => 0.0,
+        },
+        _ => 0.0,
+    };
+    let road = if turn > 0.8 {
+        RoadKind::Intersection
+    } else if turn > 0.15 {
+        RoadKind::Curve
+    } else {
+        RoadKind::Straight
+    };
+    let (sum, n) = cameras.iter().fold((0u64, 0u64), |(s, n), f| {
+        (s + f.image.data.iter().map(|&b| b as u64).sum::<u64>(), n + f.image.data.len() as u64)
+    });
+    let mean = if n > 0 { sum as f64 / n as f64 } else { 128.0 };
+    let light = if mean > 90.0 {
+        Light::Day
+    } else if mean > 40.0 {
+        Light::Dusk
+    } else {
+        Light::Night
+    };
+    SceneContext { road, light, fog: false }
+}
+
+/// Explains a plan from what the stack saw: R1 from the route and the
+/// images, R2/R3 from the plan's detections, R4 from the plan's own
+/// trajectory — consistent with the plan by construction. Detections carry
+/// no track identity, so braking is not told apart from moving here. Any
+/// planner gets reasoning this way; the model's reasoning head writes its
+/// own.
+pub fn explain_plan(
+    speed_mps: f64,
+    route: &vla_hal::Route,
+    cameras: &[vla_hal::CameraFrame],
+    detections: &[vla_hal::Detection],
+    plan: &Trajectory,
+) -> Reasoning {
+    let objects: Vec<GroundTruthObject> = detections
+        .iter()
+        .enumerate()
+        .map(|(i, d)| GroundTruthObject { id: i as u32, class: d.class, bbox: d.bbox })
+        .collect();
+    label(&LabelInput { scene: scene_seen(route, cameras), speed_mps, objects: &objects, previous: None, future: plan })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,57 +262,4 @@ mod tests {
         assert_eq!(r.objects[0].behaviour, Behaviour::Braking);
         assert_eq!(r.decision, Decision::KeepSpeed);
     }
-}
-
-/// Reads the scene from what a car has: the road from the route ahead
-/// (heading change over the lane's next 40 m), the light from how bright
-/// the camera images are. Fog is not judged from images here.
-pub fn scene_seen(route: &vla_hal::Route, cameras: &[vla_hal::CameraFrame]) -> SceneContext {
-    let turn = match (route.ego_distance(), route.centre_line.first()) {
-        (Some(s), Some(_)) => match (route.point_at(s), route.point_at(s + 40.0)) {
-            (Some((_, _, h0)), Some((_, _, h1))) => vla_hal::ego::wrap_angle(h1 - h0).abs(),
-            _ => 0.0,
-        },
-        _ => 0.0,
-    };
-    let road = if turn > 0.8 {
-        RoadKind::Intersection
-    } else if turn > 0.15 {
-        RoadKind::Curve
-    } else {
-        RoadKind::Straight
-    };
-    let (sum, n) = cameras.iter().fold((0u64, 0u64), |(s, n), f| {
-        (s + f.image.data.iter().map(|&b| b as u64).sum::<u64>(), n + f.image.data.len() as u64)
-    });
-    let mean = if n > 0 { sum as f64 / n as f64 } else { 128.0 };
-    let light = if mean > 90.0 {
-        Light::Day
-    } else if mean > 40.0 {
-        Light::Dusk
-    } else {
-        Light::Night
-    };
-    SceneContext { road, light, fog: false }
-}
-
-/// Explains a plan from what the stack saw: R1 from the route and the
-/// images, R2/R3 from the plan's detections, R4 from the plan's own
-/// trajectory — consistent with the plan by construction. Detections carry
-/// no track identity, so braking is not told apart from moving here. Any
-/// planner gets reasoning this way; the model's reasoning head writes its
-/// own.
-pub fn explain_plan(
-    speed_mps: f64,
-    route: &vla_hal::Route,
-    cameras: &[vla_hal::CameraFrame],
-    detections: &[vla_hal::Detection],
-    plan: &Trajectory,
-) -> Reasoning {
-    let objects: Vec<GroundTruthObject> = detections
-        .iter()
-        .enumerate()
-        .map(|(i, d)| GroundTruthObject { id: i as u32, class: d.class, bbox: d.bbox })
-        .collect();
-    label(&LabelInput { scene: scene_seen(route, cameras), speed_mps, objects: &objects, previous: None, future: plan })
 }
