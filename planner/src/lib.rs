@@ -4,6 +4,8 @@
 
 pub mod baselines;
 pub mod controller;
+pub mod ego_mlp;
+pub mod features;
 pub mod matching;
 
 pub use baselines::ConstantVelocityPlanner;
