@@ -5,6 +5,7 @@ mod drive;
 mod eval_command;
 mod guard_command;
 mod hal_command;
+mod open_loop_command;
 mod recording;
 mod render_command;
 mod replay_command;
@@ -12,6 +13,7 @@ mod replay_compare;
 mod run;
 mod show_nuscenes;
 mod sim_command;
+mod train_command;
 
 use std::path::PathBuf;
 
@@ -78,6 +80,16 @@ enum Command {
         merge: Option<ReplaySubcommand>,
         #[command(flatten)]
         args: ReplayCli,
+    },
+    /// Train a model on a dataset built by `vla dataset build`.
+    Train {
+        #[arg(long)]
+        data: PathBuf,
+        /// Training config (TOML: model, epochs, batch_size, learning_rate, seed).
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Evaluate planners.
     Eval {
@@ -164,6 +176,17 @@ enum Switch {
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// Planners against the ego's actual future on a dataset's test split:
+    /// L2 at 1, 2, 3 s and averaged.
+    OpenLoop {
+        #[arg(long)]
+        data: PathBuf,
+        /// cv, ego-mlp (the expert reads ground truth and is refused).
+        #[arg(long)]
+        planner: String,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Every scenario of a suite closed loop: table and JSON report.
     ClosedLoop {
         /// Suite: all, euro-ncap, everyday, clear-road, hazards.
@@ -317,6 +340,9 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Sim { run } => sim_command::run(&run.into_sim_args(None)),
         Command::Record { run, out } => sim_command::run(&run.into_sim_args(Some(out))),
+        Command::Eval { command: EvalCommand::OpenLoop { data, planner, json } } => {
+            open_loop_command::open_loop(&data, &planner, json.as_deref())
+        }
         Command::Eval { command: EvalCommand::ClosedLoop { suite, planner, guard, seeds, jobs, json } } => {
             eval_command::closed_loop(&eval_command::EvalArgs {
                 suite: &suite,
@@ -343,6 +369,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset { command: DatasetCommand::ImportComma2k19 { dir, out } } => {
             dataset_command::import_comma2k19(&dir, &out)
         }
+        Command::Train { data, config, out } => train_command::train(&data, &config, &out),
         Command::Drive { config, backend } => drive::drive(&config, backend.as_deref()),
         Command::Replay { merge: Some(ReplaySubcommand::Merge { reports, json }), .. } => {
             replay_command::merge(&reports, &json)

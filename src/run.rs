@@ -26,7 +26,9 @@ use crate::recording::Recorder;
 /// Planning period of the stack (s): 10 Hz.
 const PLANNING_PERIOD_S: f64 = 0.1;
 /// Planners available by name.
-pub const PLANNERS: [&str; 2] = ["expert", "cv"];
+pub const PLANNERS: [&str; 3] = ["expert", "cv", "ego-mlp"];
+/// Where the shipped ego-status baseline lives.
+const EGO_MLP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/ego-mlp");
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -110,6 +112,10 @@ pub fn planner_by_name(spec: &str) -> Result<Box<dyn Planner>> {
             }
             Box::new(cv)
         }
+        "ego-mlp" => Box::new(
+            vla_planner::ego_mlp::EgoMlpPlanner::load(std::path::Path::new(EGO_MLP_DIR))
+                .map_err(|e| anyhow::anyhow!("planner ego-mlp: {e}"))?,
+        ),
         other => bail!("unknown planner `{other}`; available: {}", PLANNERS.join(", ")),
     };
     if let Some(unknown) = params.keys().next() {

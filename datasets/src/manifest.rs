@@ -141,6 +141,11 @@ impl Dataset {
             Err(e) => Box::new(std::iter::once(Err(e))),
         })
     }
+
+    /// The samples of each episode of a split, without camera images.
+    pub fn episodes_without_images(&self, split: Split) -> Vec<Result<LogSamples, crate::log::LogError>> {
+        self.logs(split).into_iter().map(|path| LogSamples::open(&path).map(LogSamples::without_images)).collect()
+    }
 }
 
 #[cfg(test)]

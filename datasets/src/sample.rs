@@ -25,6 +25,8 @@ pub struct Sample {
     /// Ego states of the last 2 s, oldest first; the last is now.
     pub ego_history: Vec<EgoState>,
     pub command: RoutingCommand,
+    /// The route as the planner saw it (lane centre line ahead), where logged.
+    pub route: Option<Route>,
     /// The ego's actual path over the next 4 s (ego frame), where known.
     pub future: Option<Trajectory>,
     /// True boxes in the ego frame.
@@ -53,6 +55,7 @@ pub struct LogSamples {
     camera_topics: Vec<(CameraName, String)>,
     times: Vec<u64>,
     next: usize,
+    with_images: bool,
 }
 
 impl LogSamples {
@@ -94,7 +97,26 @@ impl LogSamples {
         let camera_topics: Vec<(CameraName, String)> =
             rig.cameras.iter().map(|c| (c.name, topic::camera_image(c.name))).collect();
         let times = futures.keys().copied().filter(|t| objects.contains_key(t)).collect();
-        Ok(Self { reader, rig: Arc::new(rig), ego, routes, futures, objects, reasoning, camera_topics, times, next: 0 })
+        Ok(Self {
+            reader,
+            rig: Arc::new(rig),
+            ego,
+            routes,
+            futures,
+            objects,
+            reasoning,
+            camera_topics,
+            times,
+            next: 0,
+            with_images: true,
+        })
+    }
+
+    /// Samples without camera images (not read, not decoded): for models
+    /// and metrics that need only the ego, the route and the labels.
+    pub fn without_images(mut self) -> Self {
+        self.with_images = false;
+        self
     }
 
     /// Number of samples in the log.
@@ -114,13 +136,14 @@ impl LogSamples {
             log_time_ns: t,
             reason,
         };
-        let topics: Vec<&str> = self.camera_topics.iter().map(|(_, t)| t.as_str()).collect();
+        let topics: Vec<&str> =
+            if self.with_images { self.camera_topics.iter().map(|(_, t)| t.as_str()).collect() } else { Vec::new() };
         let read = self.reader.read(Some(&topics), TimeRange { start_ns: t, end_ns: t });
         if let Some(damage) = read.damage {
             return Err(damage);
         }
         let mut cameras = Vec::with_capacity(self.camera_topics.len());
-        for (name, topic) in &self.camera_topics {
+        for (name, topic) in self.camera_topics.iter().filter(|_| self.with_images) {
             let message = read
                 .messages
                 .iter()
@@ -146,6 +169,7 @@ impl LogSamples {
             cameras,
             ego_history,
             command: route.map_or(RoutingCommand::KeepLane, |r| r.command),
+            route: route.cloned(),
             future: self.futures.get(&t).copied(),
             boxes,
             reasoning: self.reasoning.get(&t).cloned(),

@@ -108,6 +108,81 @@ pub fn train_step<B: AutodiffBackend, O: Optimizer<EgoMlp<B>, B>>(
     (optimizer.step(learning_rate, model, grads), value)
 }
 
+/// Where a trained ego-MLP lives: `<dir>/ego-mlp.json` (its config) and
+/// `<dir>/ego-mlp.bin` (its weights).
+pub const MODEL_NAME: &str = "ego-mlp";
+
+/// Saves the weights and config into `dir`.
+pub fn save<B: Backend>(model: &EgoMlp<B>, config: &EgoMlpConfig, dir: &std::path::Path) -> Result<(), String> {
+    use burn::record::{BinFileRecorder, FullPrecisionSettings};
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // A new best replaces the last one.
+    let _ = std::fs::remove_file(dir.join(format!("{MODEL_NAME}.bin")));
+    let json = dir.join(format!("{MODEL_NAME}.json"));
+    config.save(&json).map_err(|e| format!("{}: {e}", json.display()))?;
+    model
+        .clone()
+        .save_file(dir.join(MODEL_NAME), &BinFileRecorder::<FullPrecisionSettings>::new())
+        .map_err(|e| format!("{}: {e}", dir.join(MODEL_NAME).display()))
+}
+
+/// Loads a model saved by [`save`].
+pub fn load<B: Backend>(dir: &std::path::Path, device: &B::Device) -> Result<EgoMlp<B>, String> {
+    use burn::record::{BinFileRecorder, FullPrecisionSettings};
+    let json = dir.join(format!("{MODEL_NAME}.json"));
+    let config = EgoMlpConfig::load(&json).map_err(|e| format!("{}: {e}", json.display()))?;
+    config
+        .init::<B>(device)
+        .load_file(dir.join(MODEL_NAME), &BinFileRecorder::<FullPrecisionSettings>::new(), device)
+        .map_err(|e| format!("{}.bin: {e}", dir.join(MODEL_NAME).display()))
+}
+
+/// The ego-MLP as a planner: it keeps the ego's history itself.
+pub struct EgoMlpPlanner {
+    model: EgoMlp<vla_perception::backend::CpuBackend>,
+    history: std::collections::VecDeque<vla_hal::EgoState>,
+}
+
+impl EgoMlpPlanner {
+    pub fn load(dir: &std::path::Path) -> Result<Self, String> {
+        Ok(Self { model: load(dir, &Default::default())?, history: std::collections::VecDeque::new() })
+    }
+}
+
+/// History the planner keeps (ns): a little more than the features use.
+const HISTORY_KEPT_NS: u64 = 2_500_000_000;
+
+impl vla_hal::Planner for EgoMlpPlanner {
+    fn name(&self) -> &str {
+        MODEL_NAME
+    }
+
+    fn plan(&mut self, obs: &vla_hal::Observation) -> Result<vla_hal::Plan, vla_hal::HalError> {
+        obs.ego.validate()?;
+        if self.history.back().is_some_and(|last| last.timestamp_ns > obs.ego.timestamp_ns) {
+            self.history.clear();
+        }
+        self.history.push_back(obs.ego);
+        while self.history.front().is_some_and(|s| s.timestamp_ns + HISTORY_KEPT_NS < obs.ego.timestamp_ns) {
+            self.history.pop_front();
+        }
+        let history: Vec<vla_hal::EgoState> = self.history.iter().copied().collect();
+        let features = crate::features::ego_features(&history, obs.route.command);
+        let device = Default::default();
+        let x = Tensor::<vla_perception::backend::CpuBackend, 2>::from_data(
+            TensorData::new(features.to_vec(), [1, EGO_FEATURES]),
+            &device,
+        );
+        let out: Vec<f32> = self
+            .model
+            .forward(x)
+            .into_data()
+            .to_vec()
+            .map_err(|e| vla_hal::HalError::Device { device: MODEL_NAME.to_string(), reason: format!("{e:?}") })?;
+        Ok(vla_hal::Plan::of_trajectory(obs.timestamp_ns, obs.ego.pose, trajectory_from_output(&out)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,7 @@ impl NuScenesKeyframe {
             cameras,
             ego_history: vec![ego],
             command: RoutingCommand::KeepLane,
+            route: None,
             future: None,
             boxes: self.objects.clone(),
             reasoning: None,
