@@ -195,16 +195,22 @@ impl Headroom {
     }
 }
 
+/// A fraction as a percentage, readable for tiny models too.
+fn percent(fraction: f64) -> String {
+    let p = 100.0 * fraction;
+    if p >= 0.1 { format!("{p:.1} %") } else { format!("{p:.1e} %") }
+}
+
 impl fmt::Display for Headroom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} at {:.0} Hz: {:.1} % of compute, {:.1} % of bandwidth, {:.2} % of memory ({:?})",
+            "{} at {:.0} Hz: {} of compute, {} of bandwidth, {} of memory ({:?})",
             self.device,
             self.rate_hz,
-            100.0 * self.compute,
-            100.0 * self.bandwidth,
-            100.0 * self.memory,
+            percent(self.compute),
+            percent(self.bandwidth),
+            percent(self.memory),
             self.verdict
         )
     }

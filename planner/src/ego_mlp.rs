@@ -43,6 +43,11 @@ impl EgoMlpConfig {
 }
 
 impl<B: Backend> EgoMlp<B> {
+    /// Width of the hidden layers.
+    pub fn hidden_width(&self) -> usize {
+        self.hidden.weight.dims()[0]
+    }
+
     /// Features `[batch, EGO_FEATURES]` to scaled waypoints `[batch, 16]`.
     pub fn forward(&self, features: Tensor<B, 2>) -> Tensor<B, 2> {
         let x = self.activation.forward(self.input.forward(features));
@@ -157,6 +162,19 @@ impl vla_hal::Planner for EgoMlpPlanner {
         MODEL_NAME
     }
 
+    /// A dense MLP: two FLOPs per weight per frame, FP32 weights, the
+    /// layer widths as activations.
+    fn cost(&self) -> Option<vla_hal::compute::ModelCost> {
+        let parameters = self.model.num_params() as f64;
+        let widths = (EGO_FEATURES + 2 * self.model.hidden_width() + OUTPUTS) as f64;
+        Some(vla_hal::compute::ModelCost {
+            flops_per_frame: 2.0 * parameters,
+            parameters,
+            bytes_per_parameter: 4.0,
+            activation_bytes: 4.0 * widths,
+        })
+    }
+
     fn plan(&mut self, obs: &vla_hal::Observation) -> Result<vla_hal::Plan, vla_hal::HalError> {
         obs.ego.validate()?;
         if self.history.back().is_some_and(|last| last.timestamp_ns > obs.ego.timestamp_ns) {
@@ -235,6 +253,19 @@ mod tests {
         }
         let (first, last) = (losses[0], losses[losses.len() - 1]);
         assert!(last < 0.3 * first, "loss {first} -> {last}");
+    }
+
+    #[test]
+    fn its_cost_fits_the_smallest_orin_easily() {
+        use vla_hal::Planner;
+        use vla_hal::compute::{Headroom, Verdict, device_profile};
+        let model = EgoMlpConfig::new().with_hidden(128).init(&Default::default());
+        let planner = EgoMlpPlanner { model, history: Default::default() };
+        let cost = planner.cost().unwrap();
+        let params = (EGO_FEATURES * 128 + 128) + (128 * 128 + 128) + (128 * OUTPUTS + OUTPUTS);
+        assert_eq!(cost.parameters, params as f64);
+        let h = Headroom::of(&cost, 10.0, &device_profile("orin-nx-16").unwrap());
+        assert_eq!(h.verdict, Verdict::Fits, "{h}");
     }
 
     #[test]
