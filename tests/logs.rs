@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{out_dir, shared_data, vla};
+use common::{build_small_dataset, out_dir, shared_data, vla};
 
 use std::path::Path;
 
@@ -88,19 +88,7 @@ fn record_writes_every_topic_and_the_ground_truth_future() {
 #[test]
 fn dataset_build_writes_splits_that_never_share_a_seed_and_samples_read_back() {
     let dir = out_dir("dataset");
-    let out = vla(&[
-        "dataset",
-        "build",
-        "--suite",
-        "everyday",
-        "--episodes",
-        "3",
-        "--seed",
-        "11",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    build_small_dataset(&dir, 11);
     let dataset = Dataset::open(&dir).unwrap();
     let manifest = &dataset.manifest;
     assert_eq!(manifest.episodes.len(), 3);

@@ -4,25 +4,13 @@
 
 mod common;
 
-use common::{out_dir, vla};
+use common::{build_small_dataset, out_dir, vla};
 
 #[test]
 fn train_then_evaluate_open_loop() {
     let dir = out_dir("model");
     let data = dir.join("data");
-    let out = vla(&[
-        "dataset",
-        "build",
-        "--suite",
-        "everyday",
-        "--episodes",
-        "3",
-        "--seed",
-        "21",
-        "--out",
-        data.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    build_small_dataset(&data, 21);
     let config = dir.join("train.toml");
     std::fs::write(
         &config,

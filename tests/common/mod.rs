@@ -26,3 +26,14 @@ pub fn shared_data(name: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A three-episode dataset of the everyday suite at `dir` (train, val and
+/// test one episode each), built by `vla dataset build`.
+pub fn build_small_dataset(dir: &std::path::Path, seed: u64) {
+    let seed = seed.to_string();
+    let args = ["dataset", "build", "--suite", "everyday", "--episodes", "3", "--seed", &seed, "--out"];
+    let mut all: Vec<&str> = args.to_vec();
+    all.push(dir.to_str().expect("a UTF-8 temp path"));
+    let out = vla(&all);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
