@@ -14,6 +14,7 @@ mod run;
 mod show_nuscenes;
 mod sim_command;
 mod train_command;
+mod train_emma;
 
 use std::path::PathBuf;
 
@@ -85,11 +86,15 @@ enum Command {
     Train {
         #[arg(long)]
         data: PathBuf,
-        /// Training config (TOML: model, epochs, batch_size, learning_rate, seed).
+        /// Training config (TOML; `model = "emma"` or `"ego-mlp"`, see
+        /// models/*/train.toml).
         #[arg(long)]
         config: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// Continue from the checkpoint of the last finished epoch in `--out`.
+        #[arg(long)]
+        resume: bool,
     },
     /// Evaluate planners.
     Eval {
@@ -369,7 +374,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset { command: DatasetCommand::ImportComma2k19 { dir, out } } => {
             dataset_command::import_comma2k19(&dir, &out)
         }
-        Command::Train { data, config, out } => train_command::train(&data, &config, &out),
+        Command::Train { data, config, out, resume } => train_command::train(&data, &config, &out, resume),
         Command::Drive { config, backend } => drive::drive(&config, backend.as_deref()),
         Command::Replay { merge: Some(ReplaySubcommand::Merge { reports, json }), .. } => {
             replay_command::merge(&reports, &json)

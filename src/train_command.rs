@@ -1,7 +1,7 @@
 //! `vla train`: fits a model to a dataset built by `vla dataset build`,
 //! seeded: losses per epoch to CSV, validation every epoch, the best
-//! checkpoint (lowest validation L1) kept. Today the ego-status baseline
-//! (`model = "ego-mlp"`).
+//! checkpoint kept. The EMMA-style model (`model = "emma"`, see
+//! `train_emma`) or the ego-status baseline (`model = "ego-mlp"`, here).
 
 use std::io::Write;
 use std::path::Path;
@@ -56,12 +56,32 @@ pub fn ego_examples(dataset: &Dataset, split: Split) -> Result<Examples> {
     Ok((x, y))
 }
 
-pub fn train(data: &Path, config_path: &Path, out: &Path) -> Result<()> {
+/// The one field every training config has.
+#[derive(Deserialize)]
+struct ModelName {
+    model: String,
+}
+
+pub fn train(data: &Path, config_path: &Path, out: &Path, resume: bool) -> Result<()> {
     let text = std::fs::read_to_string(config_path).with_context(|| format!("reading {}", config_path.display()))?;
+    let name: ModelName =
+        toml::from_str(&text).with_context(|| format!("{}: a training config names its `model`", config_path.display()))?;
+    if name.model == vla_planner::emma::MODEL_NAME {
+        return crate::train_emma::train(data, &text, config_path, out, resume);
+    }
+    if resume {
+        bail!("{}: `--resume` is for the emma model; the ego-mlp trains in seconds", config_path.display());
+    }
     let config: TrainConfig =
         toml::from_str(&text).with_context(|| format!("{}: invalid training config", config_path.display()))?;
     if config.model != ego_mlp::MODEL_NAME {
-        bail!("{}: model `{}`: this build trains `{}`", config_path.display(), config.model, ego_mlp::MODEL_NAME);
+        bail!(
+            "{}: model `{}`: this build trains `{}` and `{}`",
+            config_path.display(),
+            config.model,
+            vla_planner::emma::MODEL_NAME,
+            ego_mlp::MODEL_NAME
+        );
     }
     if config.batch_size == 0 || config.epochs == 0 {
         bail!("{}: epochs and batch_size must be positive", config_path.display());

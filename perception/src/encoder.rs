@@ -1,5 +1,6 @@
 //! The multi-camera encoder: each image cut into patches and embedded by a
-//! strided convolution; each patch given a position that comes from the
+//! small convolutional stem (three strided convolutions, overall stride =
+//! the patch side); each patch given a position that comes from the
 //! camera's calibration — the ego-frame ray through the patch centre and
 //! the camera's mounting point — so the same weights accept another rig;
 //! then one transformer over the tokens of all cameras together.
@@ -8,7 +9,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{Gelu, Linear, LinearConfig};
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 use nalgebra::Vector3;
 use vla_hal::CameraRig;
@@ -19,11 +20,11 @@ pub const RAY_FEATURES: usize = 6;
 
 #[derive(Config, Debug)]
 pub struct EncoderConfig {
-    /// Patch side (pixels).
-    #[config(default = 16)]
+    /// Patch side (pixels): the stem's overall stride, a multiple of 8.
+    #[config(default = 32)]
     pub patch: usize,
     /// Token width.
-    #[config(default = 64)]
+    #[config(default = 96)]
     pub dim: usize,
     #[config(default = 2)]
     pub layers: usize,
@@ -33,17 +34,26 @@ pub struct EncoderConfig {
 
 #[derive(Module, Debug)]
 pub struct MultiCameraEncoder<B: Backend> {
-    patch_embed: Conv2d<B>,
+    /// Stride 4, then 2, then patch / 8: a patch token sees its pixels
+    /// through two nonlinear layers, not one linear projection.
+    stem: Vec<Conv2d<B>>,
+    activation: Gelu,
     ray_embed: Linear<B>,
     transformer: TransformerEncoder<B>,
 }
 
 impl EncoderConfig {
     pub fn init<B: Backend>(&self, device: &B::Device) -> MultiCameraEncoder<B> {
+        let last = (self.patch / 8).max(1);
+        let widths = [3, self.dim / 4, self.dim / 2, self.dim];
+        let stem = [4, 2, last]
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| Conv2dConfig::new([widths[i], widths[i + 1]], [k, k]).with_stride([k, k]).init(device))
+            .collect();
         MultiCameraEncoder {
-            patch_embed: Conv2dConfig::new([3, self.dim], [self.patch, self.patch])
-                .with_stride([self.patch, self.patch])
-                .init(device),
+            stem,
+            activation: Gelu::new(),
             ray_embed: LinearConfig::new(RAY_FEATURES, self.dim).init(device),
             transformer: TransformerEncoderConfig::new(self.dim, 2 * self.dim, self.heads, self.layers)
                 .with_dropout(0.0)
@@ -76,15 +86,47 @@ pub fn patch_rays<B: Backend>(rig: &CameraRig, patch: usize, device: &B::Device)
 }
 
 impl<B: Backend> MultiCameraEncoder<B> {
-    /// Images `[cameras, 3, H, W]` and their patch rays `[cameras, P, 6]`
-    /// to tokens `[1, cameras · P, dim]`.
+    /// Images `[batch · cameras, 3, H, W]` (each frame's cameras together,
+    /// in rig order) and the rig's patch rays `[cameras, P, 6]` to tokens
+    /// `[batch, cameras · P, dim]`.
     pub fn forward(&self, images: Tensor<B, 4>, rays: Tensor<B, 3>) -> Tensor<B, 3> {
-        let x = self.patch_embed.forward(images);
-        let [cameras, dim, rows, cols] = x.dims();
-        let x = x.reshape([cameras, dim, rows * cols]).swap_dims(1, 2);
-        let x = x + self.ray_embed.forward(rays);
-        let x = x.reshape([1, cameras * rows * cols, dim]);
+        let mut x = images;
+        for (i, conv) in self.stem.iter().enumerate() {
+            x = conv.forward(x);
+            if i + 1 < self.stem.len() {
+                x = self.activation.forward(x);
+            }
+        }
+        let [frames, dim, rows, cols] = x.dims();
+        let cameras = rays.dims()[0];
+        let x = x.reshape([frames / cameras, cameras, dim, rows * cols]).swap_dims(2, 3);
+        let x = x + self.ray_embed.forward(rays).unsqueeze::<4>();
+        let x = x.reshape([frames / cameras, cameras * rows * cols, dim]);
         self.transformer.forward(TransformerEncoderInput::new(x))
+    }
+
+    /// The stem's overall stride: the patch side.
+    pub fn patch(&self) -> usize {
+        self.stem.iter().map(|c| c.weight.dims()[2]).product()
+    }
+
+    /// Multiply–adds ×2 of one frame of `cameras` images `width`×`height`:
+    /// the stem's convolutions and the transformer's projections and
+    /// attention.
+    pub fn flops(&self, cameras: usize, width: usize, height: usize) -> f64 {
+        let mut flops = 0.0;
+        let (mut w, mut h) = (width, height);
+        for conv in &self.stem {
+            let [out, input, k, _] = conv.weight.dims();
+            (w, h) = (w / k, h / k);
+            flops += 2.0 * (w * h * out * input * k * k) as f64;
+        }
+        let tokens = (cameras * w * h) as f64;
+        let dim = self.ray_embed.weight.dims()[1] as f64;
+        let layers = self.transformer.layers.len() as f64;
+        // q, k, v, out (4 dim²) and the 2-layer feed-forward (2 · 2 dim²)
+        // per token; QKᵀ and AV (2 tokens² dim).
+        flops + layers * (2.0 * tokens * 8.0 * dim * dim + 4.0 * tokens * tokens * dim)
     }
 }
 
@@ -135,7 +177,7 @@ mod tests {
     #[test]
     fn saved_and_loaded_weights_give_identical_outputs() {
         let device = Default::default();
-        let config = EncoderConfig::new().with_dim(16).with_heads(2).with_layers(1);
+        let config = EncoderConfig::new().with_patch(16).with_dim(16).with_heads(2).with_layers(1);
         B::seed(&device, 3);
         let encoder = config.init::<B>(&device);
         let rig = CameraRig::nuscenes_like(32, 16);

@@ -8,4 +8,4 @@ pub mod encoder;
 pub mod preprocess;
 
 pub use encoder::{EncoderConfig, MultiCameraEncoder, patch_rays};
-pub use preprocess::{PerceptionError, images_to_tensor};
+pub use preprocess::{PerceptionError, images_to_tensor, push_normalised_planes};

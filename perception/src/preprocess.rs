@@ -2,7 +2,7 @@
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 use thiserror::Error;
-use vla_hal::{CameraFrame, CameraName, CameraRig, HalError};
+use vla_hal::{CameraFrame, CameraName, CameraRig, HalError, RgbImage};
 
 /// Per-channel mean and standard deviation the images are normalised with
 /// (ImageNet statistics, the usual choice for convolutional stems).
@@ -32,19 +32,24 @@ pub fn images_to_tensor<B: Backend>(
             .find(|f| f.camera == calibration.name)
             .ok_or(PerceptionError::MissingCamera(calibration.name))?;
         frame.validate(calibration)?;
-        for (c, (mean, std)) in CHANNEL_MEAN.iter().zip(CHANNEL_STD).enumerate() {
-            values.extend(frame.image.data.iter().skip(c).step_by(3).map(|&v| (v as f32 / 255.0 - mean) / std));
-        }
+        push_normalised_planes(&frame.image, &mut values);
     }
     let data = TensorData::new(values, [rig.cameras.len(), 3, h, w]);
     Ok(Tensor::from_data(data, device))
+}
+
+/// Appends an interleaved RGB image as three normalised planes (R, G, B),
+/// the layout the encoder's first convolution reads.
+pub fn push_normalised_planes(image: &RgbImage, values: &mut Vec<f32>) {
+    for (c, (mean, std)) in CHANNEL_MEAN.iter().zip(CHANNEL_STD).enumerate() {
+        values.extend(image.data.iter().skip(c).step_by(3).map(|&v| (v as f32 / 255.0 - mean) / std));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::backend::CpuBackend;
-    use vla_hal::RgbImage;
 
     fn frame(camera: CameraName, w: u32, h: u32, rgb: [u8; 3]) -> CameraFrame {
         let mut image = RgbImage::new(w, h);

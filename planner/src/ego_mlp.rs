@@ -14,7 +14,7 @@ use vla_hal::{Trajectory, Waypoint};
 use crate::features::EGO_FEATURES;
 
 /// Waypoint coordinates are learned in units of this many metres.
-const WAYPOINT_SCALE: f64 = 10.0;
+pub const WAYPOINT_SCALE: f64 = 10.0;
 pub const OUTPUTS: usize = 2 * TRAJECTORY_STEPS;
 
 #[derive(Config, Debug)]
@@ -145,17 +145,14 @@ pub fn load<B: Backend>(dir: &std::path::Path, device: &B::Device) -> Result<Ego
 /// The ego-MLP as a planner: it keeps the ego's history itself.
 pub struct EgoMlpPlanner {
     model: EgoMlp<vla_perception::backend::CpuBackend>,
-    history: std::collections::VecDeque<vla_hal::EgoState>,
+    history: crate::features::EgoHistory,
 }
 
 impl EgoMlpPlanner {
     pub fn load(dir: &std::path::Path) -> Result<Self, String> {
-        Ok(Self { model: load(dir, &Default::default())?, history: std::collections::VecDeque::new() })
+        Ok(Self { model: load(dir, &Default::default())?, history: Default::default() })
     }
 }
-
-/// History the planner keeps (ns): a little more than the features use.
-const HISTORY_KEPT_NS: u64 = 2_500_000_000;
 
 impl vla_hal::Planner for EgoMlpPlanner {
     fn name(&self) -> &str {
@@ -177,15 +174,8 @@ impl vla_hal::Planner for EgoMlpPlanner {
 
     fn plan(&mut self, obs: &vla_hal::Observation) -> Result<vla_hal::Plan, vla_hal::HalError> {
         obs.ego.validate()?;
-        if self.history.back().is_some_and(|last| last.timestamp_ns > obs.ego.timestamp_ns) {
-            self.history.clear();
-        }
-        self.history.push_back(obs.ego);
-        while self.history.front().is_some_and(|s| s.timestamp_ns + HISTORY_KEPT_NS < obs.ego.timestamp_ns) {
-            self.history.pop_front();
-        }
-        let history: Vec<vla_hal::EgoState> = self.history.iter().copied().collect();
-        let features = crate::features::ego_features(&history, obs.route.command);
+        self.history.push(obs.ego);
+        let features = self.history.features(obs.route.command);
         let device = Default::default();
         let x = Tensor::<vla_perception::backend::CpuBackend, 2>::from_data(
             TensorData::new(features.to_vec(), [1, EGO_FEATURES]),

@@ -8,7 +8,7 @@ use vla_hal::{EgoState, RoutingCommand};
 /// History points, 0.5 s apart, ending now.
 pub const HISTORY_POINTS: usize = 5;
 pub const HISTORY_STEP_NS: u64 = 500_000_000;
-const COMMANDS: [RoutingCommand; 6] = [
+pub const COMMANDS: [RoutingCommand; 6] = [
     RoutingCommand::KeepLane,
     RoutingCommand::Straight,
     RoutingCommand::TurnLeft,
@@ -16,9 +16,13 @@ const COMMANDS: [RoutingCommand; 6] = [
     RoutingCommand::ChangeLaneLeft,
     RoutingCommand::ChangeLaneRight,
 ];
-/// Numbers per sample: (x, y, speed) per history point, the current
-/// acceleration, yaw rate and steering angle, and the command one-hot.
-pub const EGO_FEATURES: usize = 3 * HISTORY_POINTS + 3 + COMMANDS.len();
+/// Numbers per history point: x, y, speed.
+pub const HISTORY_POINT_FEATURES: usize = 3;
+/// The current acceleration, yaw rate and steering angle.
+pub const DYNAMICS_FEATURES: usize = 3;
+/// Numbers per sample: the history points, the dynamics, and the command
+/// one-hot, in this order.
+pub const EGO_FEATURES: usize = HISTORY_POINT_FEATURES * HISTORY_POINTS + DYNAMICS_FEATURES + COMMANDS.len();
 
 /// Scales that bring every feature near unit size.
 const POSITION_SCALE: f64 = 10.0;
@@ -46,6 +50,31 @@ pub fn ego_features(history: &[EgoState], command: RoutingCommand) -> [f32; EGO_
         f[base + 3 + i] = 1.0;
     }
     f
+}
+
+/// History a planner keeps (ns): a little more than the features use.
+const HISTORY_KEPT_NS: u64 = 2_500_000_000;
+
+/// The ego states a planner keeps for its prompt; restarted when time goes
+/// backwards (a new drive, or a log replayed from its start).
+#[derive(Debug, Clone, Default)]
+pub struct EgoHistory {
+    states: Vec<EgoState>,
+}
+
+impl EgoHistory {
+    pub fn push(&mut self, state: EgoState) {
+        if self.states.last().is_some_and(|last| last.timestamp_ns > state.timestamp_ns) {
+            self.states.clear();
+        }
+        self.states.push(state);
+        self.states.retain(|s| s.timestamp_ns + HISTORY_KEPT_NS >= state.timestamp_ns);
+    }
+
+    /// The prompt numbers of the history under `command`.
+    pub fn features(&self, command: RoutingCommand) -> [f32; EGO_FEATURES] {
+        ego_features(&self.states, command)
+    }
 }
 
 #[cfg(test)]

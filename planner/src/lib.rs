@@ -1,10 +1,12 @@
-//! Planners and control: the constant-velocity baseline and the
-//! trajectory-tracking controller now; the EMMA-style model, the ego-MLP
-//! baseline and the route/intent layer as they land.
+//! Planners and control: the EMMA-style model (`emma`), the ego-status
+//! MLP and constant-velocity baselines, the prompt's ego features, the
+//! Hungarian matching its detection head trains with, and the
+//! trajectory-tracking controller.
 
 pub mod baselines;
 pub mod controller;
 pub mod ego_mlp;
+pub mod emma;
 pub mod features;
 pub mod matching;
 

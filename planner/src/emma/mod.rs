@@ -1,0 +1,165 @@
+//! The EMMA-style model (`model` on the command line): the network
+//! (`model`), its shape (`config`), what its heads emit (`boxes`,
+//! `trajectory_tokens`), training batches and losses (`batch`, `loss`),
+//! and the planner that drives with it (`planner`).
+
+pub mod batch;
+pub mod boxes;
+pub mod config;
+pub mod loss;
+pub mod model;
+pub mod planner;
+pub mod trajectory_tokens;
+
+use std::path::Path;
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::record::{BinFileRecorder, FullPrecisionSettings};
+use burn::tensor::backend::Backend;
+
+pub use config::EmmaConfig;
+pub use model::{Context, Emma};
+pub use planner::EmmaPlanner;
+
+/// Files of a trained model: `<dir>/emma.json` (its config) and
+/// `<dir>/emma.bin` (its weights).
+pub const MODEL_NAME: &str = "emma";
+
+/// Saves the weights and config into `dir`, replacing what is there.
+pub fn save<B: Backend>(model: &Emma<B>, config: &EmmaConfig, dir: &Path) -> Result<(), String> {
+    save_as(model, config, dir, MODEL_NAME)
+}
+
+/// Saves under another file stem (a checkpoint beside the best weights).
+pub fn save_as<B: Backend>(model: &Emma<B>, config: &EmmaConfig, dir: &Path, stem: &str) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(dir.join(format!("{stem}.bin")));
+    let json = dir.join(format!("{stem}.json"));
+    config.save(&json).map_err(|e| format!("{}: {e}", json.display()))?;
+    model
+        .clone()
+        .save_file(dir.join(stem), &BinFileRecorder::<FullPrecisionSettings>::new())
+        .map_err(|e| format!("{}.bin: {e}", dir.join(stem).display()))
+}
+
+/// Loads a model saved by [`save`] / [`save_as`].
+pub fn load<B: Backend>(dir: &Path, stem: &str, device: &B::Device) -> Result<(Emma<B>, EmmaConfig), String> {
+    let json = dir.join(format!("{stem}.json"));
+    let config = EmmaConfig::load(&json).map_err(|e| format!("{}: {e}", json.display()))?;
+    let model = config
+        .init::<B>(device)
+        .load_file(dir.join(stem), &BinFileRecorder::<FullPrecisionSettings>::new(), device)
+        .map_err(|e| format!("{}.bin: {e}", dir.join(stem).display()))?;
+    Ok((model, config))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::batch::{Batch, Example};
+    use super::loss::{LossWeights, losses, train_step};
+    use super::*;
+    use burn::backend::Autodiff;
+    use burn::optim::AdamConfig;
+    use burn::tensor::Tensor;
+    use vla_explain::Tokenizer;
+    use vla_hal::{Box3D, CameraRig, ObjectClass, Pose2D, RgbImage, Trajectory};
+    use vla_perception::backend::CpuBackend;
+    use vla_perception::{EncoderConfig, patch_rays};
+
+    type T = Autodiff<CpuBackend>;
+
+    pub fn tiny_config() -> EmmaConfig {
+        let encoder = EncoderConfig::new().with_patch(16).with_dim(32).with_layers(1).with_heads(2);
+        EmmaConfig::new(encoder, Tokenizer::new().vocabulary_size(), 64, 32)
+            .with_decoder_layers(1)
+            .with_decoder_heads(2)
+            .with_detection_queries(4)
+            .with_reasoning_tokens(40)
+    }
+
+    /// A frame whose images, future and object all depend on `k`.
+    pub fn example(k: usize) -> Example {
+        let rig = CameraRig::nuscenes_like(64, 32);
+        let cameras = rig
+            .cameras
+            .iter()
+            .enumerate()
+            .map(|(c, _)| {
+                let mut image = RgbImage::new(64, 32);
+                for (i, v) in image.data.iter_mut().enumerate() {
+                    *v = ((i * (k + 1) + c * 37) % 251) as u8;
+                }
+                image
+            })
+            .collect();
+        let speed = 4.0 + 3.0 * k as f64;
+        let future = Trajectory::of_future_poses(&Pose2D::new(0.0, 0.0, 0.0), |t| Pose2D::new(speed * t, 0.0, 0.0));
+        let mut features = [0.0; crate::features::EGO_FEATURES];
+        features[14] = speed as f32 / 10.0;
+        let object = Box3D { center: [8.0 + 4.0 * k as f64, 1.0, 0.8], size: [4.5, 1.9, 1.5], yaw: 0.0, velocity: [0.0; 2] };
+        let text = format!("R1 straight road, day, light traffic. R2 car at {}.0 1.0. R3 car stopped. R4 keep speed.", 8 + 4 * k);
+        Example {
+            cameras,
+            ego_features: features,
+            future,
+            objects: vec![(ObjectClass::Car, object)],
+            reasoning: Tokenizer::new().encode(&text),
+        }
+    }
+
+    #[test]
+    fn a_tiny_model_trains_and_every_head_s_loss_falls() {
+        let device = Default::default();
+        <T as burn::tensor::backend::Backend>::seed(&device, 11);
+        let config = tiny_config();
+        let mut model = config.init::<T>(&device);
+        let mut optimizer = AdamConfig::new().init();
+        let examples: Vec<Example> = (0..4).map(example).collect();
+        let refs: Vec<&Example> = examples.iter().collect();
+        let batch = Batch::<T>::of(&refs, config.reasoning_tokens, &device);
+        let rays = patch_rays::<T>(&CameraRig::nuscenes_like(64, 32), 16, &device);
+        let mut history = Vec::new();
+        for _ in 0..40 {
+            let (m, heads) = train_step(model, &mut optimizer, &batch, rays.clone(), &LossWeights::ALL, 2e-3);
+            model = m;
+            history.push(heads);
+        }
+        let (first, last) = (history[0].values(), history[history.len() - 1].values());
+        for (name, (a, b)) in loss::HeadLosses::NAMES.iter().zip(first.iter().zip(last)) {
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert!(b < 0.6 * a, "{name}: loss {a} -> {b}");
+        }
+        // The weighted total is the sum of the heads at unit weights.
+        let (total, heads) = losses(&model, &batch, rays, &LossWeights::ALL);
+        let sum: f32 = heads.iter().map(|(_, l)| l.clone().into_scalar()).sum();
+        assert!((total.into_scalar() - sum).abs() < 1e-4);
+    }
+
+    #[test]
+    fn saved_and_loaded_models_give_identical_outputs_and_inference_is_deterministic() {
+        let device = Default::default();
+        CpuBackend::seed(&device, 4);
+        let config = tiny_config();
+        let model = config.init::<CpuBackend>(&device);
+        let examples = [example(1)];
+        let batch = Batch::<CpuBackend>::of(&examples.iter().collect::<Vec<_>>(), 40, &device);
+        let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
+        let outputs = |m: &Emma<CpuBackend>| {
+            let ctx = m.context(batch.images.clone(), rays.clone(), batch.ego_features.clone());
+            let (classes, boxes) = m.detect(&ctx);
+            let plan: Tensor<CpuBackend, 2> = m.trajectory(&ctx);
+            let text = m.generate_reasoning(&ctx, plan.clone(), 1, 2);
+            (plan.into_data(), classes.into_data(), boxes.into_data(), m.generate_trajectory_tokens(&ctx), text)
+        };
+        let before = outputs(&model);
+        assert_eq!(before, outputs(&model), "inference is deterministic");
+        assert_eq!(before.3.len(), trajectory_tokens::TOKENS);
+        let dir = std::env::temp_dir().join(format!("vla-emma-save-{}", std::process::id()));
+        save(&model, &config, &dir).unwrap();
+        let (loaded, loaded_config) = load::<CpuBackend>(&dir, MODEL_NAME, &device).unwrap();
+        assert_eq!(loaded_config.detection_queries, 4);
+        assert_eq!(outputs(&loaded), before);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,311 @@
+//! The EMMA-style network: the multi-camera encoder's visual tokens and
+//! the prompt tokens (ego history as numbers, current dynamics, routing
+//! command) form the context; one shared transformer decoder reads it for
+//! every task, told which by a task embedding added to its inputs:
+//! - the parallel trajectory head: one query per waypoint, all decoded in
+//!   one pass (OpenVLA-OFT);
+//! - the token trajectory head: the waypoints as discretised tokens, one
+//!   at a time under a causal mask (RT-2 / EMMA);
+//! - the detection head: a fixed set of object queries (DETR);
+//! - the reasoning decoder: R1–R4 text, token by token, reading the plan
+//!   as one more context token so that what it says is about what the car
+//!   will do.
+
+use burn::module::Module;
+use burn::nn::attention::generate_autoregressive_mask;
+use burn::nn::transformer::{TransformerDecoder, TransformerDecoderConfig, TransformerDecoderInput};
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
+use vla_hal::trajectory::TRAJECTORY_STEPS;
+use vla_perception::MultiCameraEncoder;
+
+use super::boxes::{BOX_PARAMS, CLASSES};
+use super::config::EmmaConfig;
+use super::trajectory_tokens::{self, BINS};
+use crate::ego_mlp::OUTPUTS;
+use crate::features::{COMMANDS, DYNAMICS_FEATURES, EGO_FEATURES, HISTORY_POINT_FEATURES, HISTORY_POINTS};
+
+/// Prompt tokens: one per history point, the dynamics, the command.
+const PROMPT_TOKENS: usize = HISTORY_POINTS + 2;
+
+/// The tasks the shared decoder runs.
+#[derive(Debug, Clone, Copy)]
+enum Task {
+    Trajectory = 0,
+    TrajectoryTokens = 1,
+    Detection = 2,
+    Reasoning = 3,
+}
+const TASKS: usize = 4;
+
+#[derive(Module, Debug)]
+pub struct Emma<B: Backend> {
+    encoder: MultiCameraEncoder<B>,
+    history_embed: Linear<B>,
+    dynamics_embed: Linear<B>,
+    command_embed: Linear<B>,
+    prompt_position: Embedding<B>,
+    /// The whole ego status as one vector added to every trajectory input:
+    /// a direct path for the kinematics an ego-only model already gets right.
+    ego_summary: Linear<B>,
+    task_embed: Embedding<B>,
+    decoder: TransformerDecoder<B>,
+    output_norm: LayerNorm<B>,
+    waypoint_queries: Embedding<B>,
+    waypoint_out: Linear<B>,
+    trajectory_token_embed: Embedding<B>,
+    trajectory_token_position: Embedding<B>,
+    trajectory_token_out: Linear<B>,
+    detection_queries: Embedding<B>,
+    detection_class: Linear<B>,
+    detection_box: Linear<B>,
+    plan_embed: Linear<B>,
+    text_embed: Embedding<B>,
+    text_position: Embedding<B>,
+    text_out: Linear<B>,
+}
+
+/// What the decoder reads for one batch of frames.
+#[derive(Debug, Clone)]
+pub struct Context<B: Backend> {
+    /// Visual tokens then prompt tokens: `[batch, tokens, dim]`.
+    pub memory: Tensor<B, 3>,
+    /// The ego-status vector: `[batch, 1, dim]`.
+    pub ego: Tensor<B, 3>,
+}
+
+impl EmmaConfig {
+    pub fn init<B: Backend>(&self, device: &B::Device) -> Emma<B> {
+        let d = self.dim();
+        let linear = |i: usize, o: usize| LinearConfig::new(i, o).init(device);
+        let table = |n: usize| EmbeddingConfig::new(n, d).init(device);
+        Emma {
+            encoder: self.encoder.init(device),
+            history_embed: linear(HISTORY_POINT_FEATURES, d),
+            dynamics_embed: linear(DYNAMICS_FEATURES, d),
+            command_embed: linear(COMMANDS.len(), d),
+            prompt_position: table(PROMPT_TOKENS),
+            ego_summary: linear(EGO_FEATURES, d),
+            task_embed: table(TASKS),
+            decoder: TransformerDecoderConfig::new(d, 2 * d, self.decoder_heads, self.decoder_layers)
+                .with_dropout(0.0)
+                .with_norm_first(true)
+                .init(device),
+            output_norm: LayerNormConfig::new(d).init(device),
+            waypoint_queries: table(TRAJECTORY_STEPS),
+            waypoint_out: linear(d, 2),
+            trajectory_token_embed: table(BINS + 1),
+            trajectory_token_position: table(trajectory_tokens::TOKENS),
+            trajectory_token_out: linear(d, BINS),
+            detection_queries: table(self.detection_queries),
+            detection_class: linear(d, CLASSES),
+            detection_box: linear(d, BOX_PARAMS),
+            plan_embed: linear(OUTPUTS, d),
+            text_embed: table(self.vocabulary),
+            text_position: table(self.reasoning_tokens),
+            text_out: linear(d, self.vocabulary),
+        }
+    }
+}
+
+/// The first `n` rows of a learned table as `[batch, n, dim]`.
+fn rows<B: Backend>(table: &Embedding<B>, n: usize, batch: usize) -> Tensor<B, 3> {
+    let w = table.weight.val();
+    let d = w.dims()[1];
+    w.slice([0..n, 0..d]).unsqueeze::<3>().expand([batch, n, d])
+}
+
+impl<B: Backend> Emma<B> {
+    pub fn dim(&self) -> usize {
+        self.task_embed.weight.dims()[1]
+    }
+
+    pub fn detection_queries(&self) -> usize {
+        self.detection_queries.weight.dims()[0]
+    }
+
+    pub fn reasoning_tokens(&self) -> usize {
+        self.text_position.weight.dims()[0]
+    }
+
+    pub fn encoder(&self) -> &MultiCameraEncoder<B> {
+        &self.encoder
+    }
+
+    /// Images `[batch · cameras, 3, H, W]`, the rig's patch rays
+    /// `[cameras, P, 6]` and the ego features `[batch, EGO_FEATURES]`.
+    pub fn context(&self, images: Tensor<B, 4>, rays: Tensor<B, 3>, ego_features: Tensor<B, 2>) -> Context<B> {
+        let visual = self.encoder.forward(images, rays);
+        self.context_of(visual, ego_features)
+    }
+
+    /// The context from visual tokens already computed.
+    pub fn context_of(&self, visual: Tensor<B, 3>, ego_features: Tensor<B, 2>) -> Context<B> {
+        let (b, d) = (ego_features.dims()[0], self.dim());
+        let history_end = HISTORY_POINT_FEATURES * HISTORY_POINTS;
+        let dynamics_end = history_end + DYNAMICS_FEATURES;
+        let part = |from: usize, to: usize| ego_features.clone().slice([0..b, from..to]);
+        let history = part(0, history_end).reshape([b, HISTORY_POINTS, HISTORY_POINT_FEATURES]);
+        let dynamics = part(history_end, dynamics_end).reshape([b, 1, DYNAMICS_FEATURES]);
+        let command = part(dynamics_end, EGO_FEATURES).reshape([b, 1, COMMANDS.len()]);
+        let prompt = Tensor::cat(
+            vec![
+                self.history_embed.forward(history),
+                self.dynamics_embed.forward(dynamics),
+                self.command_embed.forward(command),
+            ],
+            1,
+        ) + rows(&self.prompt_position, PROMPT_TOKENS, b);
+        let ego = self.ego_summary.forward(ego_features).reshape([b, 1, d]);
+        Context { memory: Tensor::cat(vec![visual, prompt], 1), ego }
+    }
+
+    fn task(&self, task: Task, batch: usize, length: usize) -> Tensor<B, 3> {
+        let w = self.task_embed.weight.val();
+        let d = w.dims()[1];
+        let t = task as usize;
+        w.slice([t..t + 1, 0..d]).unsqueeze::<3>().expand([batch, length, d])
+    }
+
+    fn decode(&self, target: Tensor<B, 3>, memory: Tensor<B, 3>, causal: bool) -> Tensor<B, 3> {
+        let [b, l, _] = target.dims();
+        let device = target.device();
+        let mut input = TransformerDecoderInput::new(target, memory);
+        if causal {
+            input = input.target_mask_attn(generate_autoregressive_mask(b, l, &device));
+        }
+        self.output_norm.forward(self.decoder.forward(input))
+    }
+
+    /// The parallel head: all waypoints in one pass, `[batch, 16]` in the
+    /// ego-MLP's units (x₁ y₁ … x₈ y₈, 10 m).
+    pub fn trajectory(&self, ctx: &Context<B>) -> Tensor<B, 2> {
+        let [b, _, d] = ctx.ego.dims();
+        let queries = rows(&self.waypoint_queries, TRAJECTORY_STEPS, b)
+            + ctx.ego.clone().expand([b, TRAJECTORY_STEPS, d])
+            + self.task(Task::Trajectory, b, TRAJECTORY_STEPS);
+        let out = self.decode(queries, ctx.memory.clone(), false);
+        self.waypoint_out.forward(out).reshape([b, OUTPUTS])
+    }
+
+    fn trajectory_token_inputs(&self, ctx: &Context<B>, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+        let [b, l] = tokens.dims();
+        let d = self.dim();
+        self.trajectory_token_embed.forward(tokens)
+            + rows(&self.trajectory_token_position, l, b)
+            + ctx.ego.clone().expand([b, l, d])
+            + self.task(Task::TrajectoryTokens, b, l)
+    }
+
+    /// The token head under teacher forcing: inputs `[batch, L]` (the start
+    /// token, then the first L − 1 coordinates) to logits `[batch, L, BINS]`.
+    pub fn trajectory_token_logits(&self, ctx: &Context<B>, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+        let x = self.trajectory_token_inputs(ctx, tokens);
+        self.trajectory_token_out.forward(self.decode(x, ctx.memory.clone(), true))
+    }
+
+    /// The detection head: class logits `[batch, Q, CLASSES]` and boxes
+    /// `[batch, Q, BOX_PARAMS]`.
+    pub fn detect(&self, ctx: &Context<B>) -> (Tensor<B, 3>, Tensor<B, 3>) {
+        let b = ctx.ego.dims()[0];
+        let q = self.detection_queries();
+        let queries = rows(&self.detection_queries, q, b) + self.task(Task::Detection, b, q);
+        let out = self.decode(queries, ctx.memory.clone(), false);
+        (self.detection_class.forward(out.clone()), self.detection_box.forward(out))
+    }
+
+    fn reasoning_memory(&self, ctx: &Context<B>, plan: Tensor<B, 2>) -> Tensor<B, 3> {
+        let b = plan.dims()[0];
+        let plan_token = self.plan_embed.forward(plan).reshape([b, 1, self.dim()]);
+        Tensor::cat(vec![ctx.memory.clone(), plan_token], 1)
+    }
+
+    fn text_inputs(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+        let [b, l] = tokens.dims();
+        self.text_embed.forward(tokens) + rows(&self.text_position, l, b) + self.task(Task::Reasoning, b, l)
+    }
+
+    /// The reasoning decoder under teacher forcing: the plan `[batch, 16]`
+    /// (parallel-head units) and text inputs `[batch, L]` to logits
+    /// `[batch, L, vocabulary]`.
+    pub fn reasoning_logits(&self, ctx: &Context<B>, plan: Tensor<B, 2>, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+        let memory = self.reasoning_memory(ctx, plan);
+        self.text_out.forward(self.decode(self.text_inputs(tokens), memory, true))
+    }
+
+    /// Greedy decoding of one frame (batch 1) with the decoder's
+    /// autoregressive cache: `first` is fed first; each step's most likely
+    /// token is appended until `stop` or `max` tokens.
+    fn generate(
+        &self,
+        memory: Tensor<B, 3>,
+        first: u32,
+        max: usize,
+        stop: Option<u32>,
+        inputs: impl Fn(Tensor<B, 2, Int>) -> Tensor<B, 3>,
+        head: &Linear<B>,
+    ) -> Vec<u32> {
+        let device = memory.device();
+        let mut cache = self.decoder.new_autoregressive_cache();
+        let mut tokens = vec![first];
+        while tokens.len() <= max {
+            let l = tokens.len();
+            let ids = Tensor::<B, 2, Int>::from_data(
+                TensorData::new(tokens.iter().map(|&t| t as i64).collect(), [1, l]),
+                &device,
+            );
+            let input = TransformerDecoderInput::new(inputs(ids), memory.clone())
+                .target_mask_attn(generate_autoregressive_mask(1, l, &device));
+            let out = self.decoder.forward_autoregressive_inference(input, &mut cache);
+            let last = self.output_norm.forward(out.slice([0..1, l - 1..l, 0..self.dim()]));
+            let next = head.forward(last).argmax(2).into_data().to_vec::<i64>().map_or(0, |v| v[0] as u32);
+            tokens.push(next);
+            if Some(next) == stop {
+                break;
+            }
+        }
+        tokens.remove(0);
+        tokens
+    }
+
+    /// The token head decoding one frame: 16 coordinate tokens.
+    pub fn generate_trajectory_tokens(&self, ctx: &Context<B>) -> Vec<u32> {
+        let inputs = |ids| self.trajectory_token_inputs(ctx, ids);
+        self.generate(
+            ctx.memory.clone(),
+            trajectory_tokens::START,
+            trajectory_tokens::TOKENS,
+            None,
+            inputs,
+            &self.trajectory_token_out,
+        )
+    }
+
+    /// The reasoning decoder writing one frame's text about `plan` `[1, 16]`:
+    /// token ids after `<bos>`, up to `<eos>` included.
+    pub fn generate_reasoning(&self, ctx: &Context<B>, plan: Tensor<B, 2>, bos: u32, eos: u32) -> Vec<u32> {
+        let memory = self.reasoning_memory(ctx, plan);
+        let inputs = |ids| self.text_inputs(ids);
+        self.generate(memory, bos, self.reasoning_tokens() - 1, Some(eos), inputs, &self.text_out)
+    }
+
+    /// FLOPs of one step of `cameras` images `width`×`height`: encoder,
+    /// parallel trajectory and detection passes (multiply–adds ×2).
+    pub fn flops_per_frame(&self, cameras: usize, width: usize, height: usize) -> f64 {
+        let encoder = self.encoder.flops(cameras, width, height);
+        let patch = self.encoder.patch();
+        let memory = (cameras * (width / patch) * (height / patch) + PROMPT_TOKENS) as f64;
+        encoder + self.decoder_flops(TRAJECTORY_STEPS as f64, memory) + self.decoder_flops(self.detection_queries() as f64, memory)
+    }
+
+    /// One decoder pass of `queries` over `memory` tokens: projections of
+    /// queries (self-attention q k v o, cross-attention q o, feed-forward
+    /// d→2d→d) and of memory (cross-attention k v), and the attention
+    /// products.
+    pub fn decoder_flops(&self, queries: f64, memory: f64) -> f64 {
+        let d = self.dim() as f64;
+        let per_layer = queries * 20.0 * d * d + memory * 4.0 * d * d + 4.0 * queries * (queries + memory) * d;
+        self.decoder.layers.len() as f64 * per_layer
+    }
+}

@@ -1,0 +1,338 @@
+//! `vla train` for the EMMA-style model: multi-task training in phases,
+//! each phase with its own loss weights; validation every epoch; the best
+//! checkpoint (lowest weighted validation loss of the last phase) kept;
+//! resumable from the checkpoint of the last finished epoch; losses per
+//! head to `losses.csv` and to `training.rrd` as Rerun scalars; and the
+//! forgetting report: did adding the planning losses degrade detection or
+//! reasoning (validation losses at the end of the first phase against the
+//! end of training)?
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use burn::backend::Autodiff;
+use burn::module::AutodiffModule;
+use burn::optim::{AdamConfig, Optimizer};
+use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
+use burn::tensor::Tensor;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use vla_datasets::{Dataset, LogSamples, Sample, Split};
+use vla_explain::Tokenizer;
+use vla_perception::backend::CpuBackend;
+use vla_perception::{EncoderConfig, patch_rays};
+use vla_planner::emma::batch::{Batch, Example};
+use vla_planner::emma::boxes::in_range;
+use vla_planner::emma::loss::{HeadLosses, LossWeights, head_values, losses, train_step};
+use vla_planner::emma::{self, Emma, EmmaConfig};
+use vla_planner::features::ego_features;
+
+use crate::run::parallel_map;
+
+type TrainBackend = Autodiff<CpuBackend>;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmmaTrainConfig {
+    pub model: String,
+    pub seed: u64,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// Every how many frames of a training episode to use (neighbouring
+    /// frames 0.1 s apart teach little more than one of them).
+    pub frame_stride: usize,
+    /// The same for the validation split.
+    pub val_frame_stride: usize,
+    pub network: NetworkConfig,
+    #[serde(rename = "phase")]
+    pub phases: Vec<Phase>,
+}
+
+/// The network's size.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    pub dim: usize,
+    pub patch: usize,
+    pub encoder_layers: usize,
+    pub decoder_layers: usize,
+    pub heads: usize,
+    pub detection_queries: usize,
+    pub reasoning_tokens: usize,
+}
+
+/// A stretch of training with one set of loss weights.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    pub name: String,
+    pub epochs: usize,
+    pub weights: LossWeights,
+}
+
+/// Where training stands after an epoch: enough to resume.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct Progress {
+    epochs_done: usize,
+    best_val: Option<f32>,
+    /// Validation losses of every head at the end of each phase.
+    phase_ends: Vec<(String, HeadLosses)>,
+}
+
+const CHECKPOINT: &str = "checkpoint";
+const PROGRESS: &str = "progress.json";
+
+/// The examples of a split: every `stride`-th frame of each episode with a
+/// known future, its objects in range and its reasoning label.
+fn examples(dataset: &Dataset, split: Split, stride: usize, tokenizer: &Tokenizer) -> Result<Vec<Example>> {
+    let logs = dataset.logs(split);
+    let per_log = parallel_map(&logs, None, |path| -> Result<Vec<Example>> {
+        let mut out = Vec::new();
+        for (i, sample) in LogSamples::open(path)?.enumerate() {
+            let s = sample?;
+            if i % stride.max(1) != 0 {
+                continue;
+            }
+            if let Some(e) = example_of(&s, tokenizer).with_context(|| format!("{} at {} ns", path.display(), s.timestamp_ns))? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    })?;
+    let mut all = Vec::new();
+    for v in per_log {
+        all.extend(v?);
+    }
+    Ok(all)
+}
+
+fn example_of(s: &Sample, tokenizer: &Tokenizer) -> Result<Option<Example>> {
+    let Some(future) = s.future.clone() else { return Ok(None) };
+    let Some(text) = &s.reasoning else {
+        bail!("no reasoning label (/ground_truth/reasoning): rebuild the dataset with `vla dataset build`")
+    };
+    let mut objects: Vec<_> = s.boxes.iter().filter(|o| in_range(&o.bbox)).map(|o| (o.class, o.bbox)).collect();
+    objects.sort_by(|a, b| a.1.center[0].hypot(a.1.center[1]).total_cmp(&b.1.center[0].hypot(b.1.center[1])));
+    Ok(Some(Example {
+        cameras: s.cameras.iter().map(|f| f.image.clone()).collect(),
+        ego_features: ego_features(&s.ego_history, s.command),
+        future,
+        objects,
+        reasoning: tokenizer.encode(text),
+    }))
+}
+
+/// Mean validation loss of every head.
+fn validate(model: &Emma<CpuBackend>, val: &[Example], rays: &Tensor<CpuBackend, 3>, config: &EmmaTrainConfig) -> HeadLosses {
+    let device = Default::default();
+    let (mut sums, mut n) = ([0.0f32; 4], 0usize);
+    for chunk in val.chunks(config.batch_size) {
+        let refs: Vec<&Example> = chunk.iter().collect();
+        let batch = Batch::<CpuBackend>::of(&refs, config.network.reasoning_tokens, &device);
+        let (_, heads) = losses(model, &batch, rays.clone(), &LossWeights::ALL);
+        for (i, v) in head_values(&heads).values().iter().enumerate() {
+            sums[i] += v.unwrap_or(0.0) * chunk.len() as f32;
+        }
+        n += chunk.len();
+    }
+    let m = sums.map(|s| Some(s / n.max(1) as f32));
+    HeadLosses { trajectory: m[0], trajectory_tokens: m[1], detection: m[2], reasoning: m[3] }
+}
+
+fn weighted(l: &HeadLosses, w: &LossWeights) -> f32 {
+    let w = [w.trajectory, w.trajectory_tokens, w.detection, w.reasoning];
+    l.values().iter().zip(w).map(|(v, w)| v.unwrap_or(0.0) * w).sum()
+}
+
+fn model_config(config: &EmmaTrainConfig, width: usize, height: usize) -> EmmaConfig {
+    let n = &config.network;
+    let encoder =
+        EncoderConfig::new().with_dim(n.dim).with_patch(n.patch).with_layers(n.encoder_layers).with_heads(n.heads);
+    EmmaConfig::new(encoder, Tokenizer::new().vocabulary_size(), width, height)
+        .with_decoder_layers(n.decoder_layers)
+        .with_decoder_heads(n.heads)
+        .with_detection_queries(n.detection_queries)
+        .with_reasoning_tokens(n.reasoning_tokens)
+}
+
+fn optimizer_path(out: &Path) -> PathBuf {
+    out.join(format!("{CHECKPOINT}-optimizer"))
+}
+
+pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bool) -> Result<()> {
+    let config: EmmaTrainConfig =
+        toml::from_str(text).with_context(|| format!("{}: invalid training config", config_path.display()))?;
+    if config.batch_size == 0 || config.phases.is_empty() || config.phases.iter().any(|p| p.epochs == 0) {
+        bail!("{}: batch_size and every phase's epochs must be positive", config_path.display());
+    }
+    let dataset = Dataset::open(data)?;
+    let tokenizer = Tokenizer::new();
+    println!("loading {} (train every {} frames, val every {})", data.display(), config.frame_stride, config.val_frame_stride);
+    let train = examples(&dataset, Split::Train, config.frame_stride, &tokenizer)?;
+    let val = examples(&dataset, Split::Val, config.val_frame_stride, &tokenizer)?;
+    let rig = match dataset.samples(Split::Train).next() {
+        Some(s) => s?.rig,
+        None => bail!("{}: the train split is empty", data.display()),
+    };
+    let Some(first) = train.first().and_then(|e| e.cameras.first()) else {
+        bail!("{}: the train split has no frame with a known future", data.display())
+    };
+    if val.is_empty() {
+        bail!("{}: the val split has no frame with a known future", data.display());
+    }
+    let model_config = model_config(&config, first.width as usize, first.height as usize);
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::write(out.join("train.toml"), text)?;
+    let device = Default::default();
+    <TrainBackend as burn::tensor::backend::Backend>::seed(&device, config.seed);
+    let mut model = model_config.init::<TrainBackend>(&device);
+    let mut optimizer = AdamConfig::new().init::<TrainBackend, Emma<TrainBackend>>();
+    let mut progress = Progress::default();
+    if resume {
+        let (m, _) = emma::load::<TrainBackend>(out, CHECKPOINT, &device).map_err(anyhow::Error::msg)?;
+        model = m;
+        let record = BinFileRecorder::<FullPrecisionSettings>::new()
+            .load(optimizer_path(out), &device)
+            .with_context(|| format!("loading {}", optimizer_path(out).display()))?;
+        optimizer = optimizer.load_record(record);
+        let p = out.join(PROGRESS);
+        progress = serde_json::from_str(&std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?)
+            .with_context(|| format!("{}: invalid progress file", p.display()))?;
+        println!("resuming after epoch {}", progress.epochs_done);
+    }
+    let rays = patch_rays::<TrainBackend>(&rig, model_config.encoder.patch, &device);
+    let val_rays = patch_rays::<CpuBackend>(&rig, model_config.encoder.patch, &device);
+    let csv_path = out.join("losses.csv");
+    let mut csv = std::fs::OpenOptions::new().create(true).append(true).open(&csv_path)?;
+    if !resume {
+        csv.set_len(0)?;
+        writeln!(csv, "epoch,phase,split,trajectory,trajectory_tokens,detection,reasoning")?;
+    }
+    let rec = rerun::RecordingStreamBuilder::new("vla-train")
+        .save(out.join(if resume { "training-resumed.rrd" } else { "training.rrd" }))
+        .context("opening training.rrd")?;
+    let total_epochs: usize = config.phases.iter().map(|p| p.epochs).sum();
+    let steps_per_epoch = train.len().div_ceil(config.batch_size);
+    let bar = ProgressBar::new((total_epochs * steps_per_epoch) as u64).with_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps ({eta} left) {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_position((progress.epochs_done * steps_per_epoch) as u64);
+    println!(
+        "{} train / {} val frames, {} parameters, {:.2} GFLOP per frame",
+        train.len(),
+        val.len(),
+        burn::module::Module::num_params(&model),
+        model.flops_per_frame(rig.cameras.len(), model_config.image_width, model_config.image_height) / 1e9
+    );
+    let mut epoch = 0;
+    let last_phase = config.phases.len() - 1;
+    for (phase_index, phase) in config.phases.iter().enumerate() {
+        for _ in 0..phase.epochs {
+            epoch += 1;
+            if epoch <= progress.epochs_done {
+                continue;
+            }
+            // One shuffle per epoch from (seed, epoch): a resumed run sees
+            // the order an uninterrupted one would.
+            let mut order: Vec<usize> = (0..train.len()).collect();
+            let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+            rng.set_stream(epoch as u64);
+            order.shuffle(&mut rng);
+            let (mut sums, mut batches) = ([0.0f32; 4], 0usize);
+            for chunk in order.chunks(config.batch_size) {
+                let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
+                let batch = Batch::<TrainBackend>::of(&refs, config.network.reasoning_tokens, &device);
+                let (m, heads) =
+                    train_step(model, &mut optimizer, &batch, rays.clone(), &phase.weights, config.learning_rate);
+                model = m;
+                let step = (epoch - 1) * steps_per_epoch + batches;
+                rec.set_time_sequence("step", step as i64);
+                for (i, v) in heads.values().iter().enumerate() {
+                    if let Some(v) = v {
+                        sums[i] += v;
+                        rec.log(format!("train/{}", HeadLosses::NAMES[i]), &rerun::Scalars::new([*v as f64]))?;
+                    }
+                }
+                batches += 1;
+                bar.inc(1);
+                bar.set_message(format!("epoch {epoch}/{total_epochs} ({})", phase.name));
+            }
+            let train_losses = sums.map(|s| s / batches.max(1) as f32);
+            let v = validate(&model.valid(), &val, &val_rays, &config);
+            let tv = phase.weights;
+            let train_line: Vec<String> = train_losses
+                .iter()
+                .zip([tv.trajectory, tv.trajectory_tokens, tv.detection, tv.reasoning])
+                .map(|(l, w)| if w > 0.0 { l.to_string() } else { String::new() })
+                .collect();
+            writeln!(csv, "{epoch},{},train,{}", phase.name, train_line.join(","))?;
+            let val_line: Vec<String> = v.values().iter().map(|x| x.map_or(String::new(), |x| x.to_string())).collect();
+            writeln!(csv, "{epoch},{},val,{}", phase.name, val_line.join(","))?;
+            rec.set_time_sequence("step", (epoch * steps_per_epoch) as i64);
+            for (i, x) in v.values().iter().enumerate() {
+                rec.log(format!("val/{}", HeadLosses::NAMES[i]), &rerun::Scalars::new([x.unwrap_or(0.0) as f64]))?;
+            }
+            bar.println(format!("epoch {epoch} ({}): val {}", phase.name, describe(&v)));
+            // The best model is chosen within the last phase, by its weights.
+            if phase_index == last_phase {
+                let score = weighted(&v, &phase.weights);
+                if progress.best_val.is_none_or(|b| score < b) {
+                    progress.best_val = Some(score);
+                    emma::save(&model.valid(), &model_config, out).map_err(anyhow::Error::msg)?;
+                }
+            }
+            if epoch == config.phases[..=phase_index].iter().map(|p| p.epochs).sum::<usize>() {
+                progress.phase_ends.push((phase.name.clone(), v));
+            }
+            emma::save_as(&model.valid(), &model_config, out, CHECKPOINT).map_err(anyhow::Error::msg)?;
+            BinFileRecorder::<FullPrecisionSettings>::new()
+                .record(optimizer.to_record(), optimizer_path(out))
+                .context("saving the optimizer state")?;
+            progress.epochs_done = epoch;
+            std::fs::write(out.join(PROGRESS), serde_json::to_string_pretty(&progress)?)?;
+        }
+    }
+    bar.finish_and_clear();
+    report_forgetting(&progress, out)?;
+    println!("trained emma: best weighted val loss {:.4}; weights in {}", progress.best_val.unwrap_or(f32::NAN), out.display());
+    Ok(())
+}
+
+fn describe(l: &HeadLosses) -> String {
+    HeadLosses::NAMES
+        .iter()
+        .zip(l.values())
+        .filter_map(|(n, v)| v.map(|v| format!("{n} {v:.4}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Detection and reasoning validation losses at the end of the first
+/// phase against the end of training: a rise of more than 5 % is reported
+/// as forgetting.
+fn report_forgetting(progress: &Progress, out: &Path) -> Result<()> {
+    let (Some((first_name, first)), Some((last_name, last))) = (progress.phase_ends.first(), progress.phase_ends.last())
+    else {
+        return Ok(());
+    };
+    let mut lines = Vec::new();
+    for (name, a, b) in [("detection", first.detection, last.detection), ("reasoning", first.reasoning, last.reasoning)] {
+        if let (Some(a), Some(b)) = (a, b) {
+            let change = (b - a) / a.max(1e-9);
+            let verdict = if change > 0.05 { "FORGETTING" } else { "no forgetting" };
+            lines.push(format!(
+                "{name}: val loss {a:.4} after `{first_name}`, {b:.4} after `{last_name}` ({:+.1} %): {verdict}",
+                100.0 * change
+            ));
+        }
+    }
+    let text = lines.join("\n");
+    println!("{text}");
+    std::fs::write(out.join("forgetting.txt"), text + "\n")?;
+    Ok(())
+}
