@@ -1,6 +1,8 @@
 //! `vla`: the one command-line program of the stack.
 
+mod bench_command;
 mod dataset_command;
+mod detection_map;
 mod drive;
 mod eval_command;
 mod guard_command;
@@ -96,6 +98,15 @@ enum Command {
         #[arg(long)]
         resume: bool,
     },
+    /// Latency of the shipped model's stages on this machine (median, p99),
+    /// parameters and FLOPs per frame.
+    Bench {
+        /// Timed runs (after one warm-up).
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Evaluate planners.
     Eval {
         #[command(subcommand)]
@@ -124,9 +135,10 @@ struct ScenarioRunArgs {
     /// Library scenario name (`vla scenarios list`) or a .toml file.
     #[arg(long)]
     scenario: String,
-    /// Planner that drives: `expert` (privileged) or `cv` (constant
-    /// velocity along the lane, blind to obstacles).
-    #[arg(long, default_value = "expert")]
+    /// Planner that drives: `model` (the shipped EMMA-style model),
+    /// `expert` (privileged), `cv` (constant velocity along the lane, blind
+    /// to obstacles) or `ego-mlp` (ego status only).
+    #[arg(long, default_value = "model")]
     planner: String,
     /// The guard's emergency braking.
     #[arg(long, value_enum, default_value = "on")]
@@ -182,12 +194,14 @@ enum Switch {
 #[derive(Subcommand)]
 enum EvalCommand {
     /// Planners against the ego's actual future on a dataset's test split:
-    /// L2 at 1, 2, 3 s and averaged.
+    /// L2 at 1, 2, 3 s and averaged, plan collision rate; for the model
+    /// also detection mAP and the reasoning's R4 accuracy, R2 recall and
+    /// R4-vs-trajectory consistency.
     OpenLoop {
         #[arg(long)]
         data: PathBuf,
-        /// cv, ego-mlp (the expert reads ground truth and is refused).
-        #[arg(long)]
+        /// model, cv, ego-mlp (the expert reads ground truth and is refused).
+        #[arg(long, default_value = "model")]
         planner: String,
         #[arg(long)]
         json: Option<PathBuf>,
@@ -197,7 +211,7 @@ enum EvalCommand {
         /// Suite: all, euro-ncap, everyday, clear-road, hazards.
         #[arg(long)]
         suite: String,
-        #[arg(long, default_value = "expert")]
+        #[arg(long, default_value = "model")]
         planner: String,
         #[arg(long, value_enum, default_value = "on")]
         guard: Switch,
@@ -375,6 +389,7 @@ fn run(cli: Cli) -> Result<()> {
             dataset_command::import_comma2k19(&dir, &out)
         }
         Command::Train { data, config, out, resume } => train_command::train(&data, &config, &out, resume),
+        Command::Bench { runs, json } => bench_command::bench(runs, json.as_deref()),
         Command::Drive { config, backend } => drive::drive(&config, backend.as_deref()),
         Command::Replay { merge: Some(ReplaySubcommand::Merge { reports, json }), .. } => {
             replay_command::merge(&reports, &json)

@@ -10,7 +10,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rerun::RecordingStream;
 use rerun::blueprint::{
-    Blueprint, BlueprintActivation, Grid, Horizontal, Spatial2DView, Spatial3DView, Tabs, TextLogView, TimeSeriesView,
+    Blueprint, BlueprintActivation, Grid, Horizontal, Spatial2DView, Spatial3DView, Tabs, TextDocumentView, TextLogView,
+    TimeSeriesView,
     Vertical,
 };
 use vla_hal::{
@@ -168,6 +169,10 @@ impl Recorder {
                     .with_radii([0.15]),
             )?;
             rec.log("world/ego/plan/waypoints", &rerun::Points3D::new(strip).with_radii([0.3]))?;
+            log_detections(rec, &obs.rig, &plan.detections)?;
+            if let Some(text) = &plan.reasoning {
+                log_reasoning_of_plan(rec, text)?;
+            }
         }
         for frame in &obs.cameras {
             log_image(rec, frame)?;
@@ -211,6 +216,41 @@ impl Recorder {
         self.rec.flush_blocking().context("flushing")?;
         Ok(())
     }
+}
+
+/// The model's detections: boxes in the 3D view, labelled with class and
+/// score, and the same boxes projected into every camera image.
+fn log_detections(rec: &RecordingStream, rig: &CameraRig, detections: &[vla_hal::Detection]) -> Result<()> {
+    rec.log(
+        "world/ego/detections",
+        &rerun::Boxes3D::from_centers_and_half_sizes(
+            detections.iter().map(|d| (d.bbox.center[0] as f32, d.bbox.center[1] as f32, d.bbox.center[2] as f32)),
+            detections.iter().map(|d| {
+                ((d.bbox.size[0] / 2.0) as f32, (d.bbox.size[1] / 2.0) as f32, (d.bbox.size[2] / 2.0) as f32)
+            }),
+        )
+        .with_quaternions(detections.iter().map(|d| yaw_quaternion(d.bbox.yaw)))
+        .with_colors(detections.iter().map(|d| class_colour(d.class)))
+        .with_labels(detections.iter().map(|d| format!("{} {:.2}", d.class.as_str(), d.score))),
+    )?;
+    let boxes: Vec<_> = detections.iter().map(|d| (d.class, d.bbox)).collect();
+    log_boxes_in_images(rec, rig, "detections", &boxes)
+}
+
+/// The plan's reasoning: its text beside the cameras (one document per
+/// step, so scrubbing the timeline shows each step's), in the event log,
+/// and its R2 critical objects as labelled markers in the 3D view.
+fn log_reasoning_of_plan(rec: &RecordingStream, text: &str) -> Result<()> {
+    rec.log("reasoning", &rerun::TextDocument::new(text))?;
+    let objects = vla_explain::parse(text).map(|r| r.objects).unwrap_or_default();
+    rec.log(
+        "world/ego/reasoning_objects",
+        &rerun::Points3D::new(objects.iter().map(|o| (o.x as f32, o.y as f32, 2.5)))
+            .with_radii([0.5])
+            .with_colors(objects.iter().map(|o| class_colour(o.class)))
+            .with_labels(objects.iter().map(|o| format!("R2 {} {}", o.class.as_str(), o.behaviour.as_str()))),
+    )?;
+    Ok(())
 }
 
 fn log_image(rec: &RecordingStream, frame: &CameraFrame) -> Result<()> {
@@ -382,5 +422,8 @@ fn blueprint(rig: &CameraRig) -> Blueprint {
         .into(),
     ])
     .with_row_shares([3.0, 1.0]);
-    Blueprint::new(Horizontal::new([grid.into(), right.into()]).with_column_shares([3.0, 2.0]))
+    // The reasoning of the current step under the cameras it was read from.
+    let left = Vertical::new([grid.into(), TextDocumentView::new("reasoning").with_origin("reasoning").into()])
+        .with_row_shares([4.0, 1.0]);
+    Blueprint::new(Horizontal::new([left.into(), right.into()]).with_column_shares([3.0, 2.0]))
 }

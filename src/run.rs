@@ -26,9 +26,11 @@ use crate::recording::Recorder;
 /// Planning period of the stack (s): 10 Hz.
 const PLANNING_PERIOD_S: f64 = 0.1;
 /// Planners available by name.
-pub const PLANNERS: [&str; 3] = ["expert", "cv", "ego-mlp"];
+pub const PLANNERS: [&str; 4] = ["model", "expert", "cv", "ego-mlp"];
 /// Where the shipped ego-status baseline lives.
 const EGO_MLP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/ego-mlp");
+/// Where the shipped EMMA-style model lives.
+pub const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/emma");
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -95,6 +97,8 @@ impl StackObserver for RunObserver<'_> {
 
 /// A planner by spec: a name, optionally with parameters
 /// (`cv:speed_scale=0.9`), so that a replay can try a changed planner.
+/// The model takes `tokens=1` (drive the token head's trajectory) and
+/// `reasoning=0` (skip the reasoning text).
 pub fn planner_by_name(spec: &str) -> Result<Box<dyn Planner>> {
     let (name, param_text) = spec.split_once(':').unwrap_or((spec, ""));
     let mut params: BTreeMap<&str, f64> = BTreeMap::new();
@@ -116,6 +120,18 @@ pub fn planner_by_name(spec: &str) -> Result<Box<dyn Planner>> {
             vla_planner::ego_mlp::EgoMlpPlanner::load(std::path::Path::new(EGO_MLP_DIR))
                 .map_err(|e| anyhow::anyhow!("planner ego-mlp: {e}"))?,
         ),
+        "model" => {
+            use vla_planner::emma::planner::{EmmaPlanner, TrajectoryHead};
+            let model = EmmaPlanner::load(std::path::Path::new(MODEL_DIR))
+                .map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
+            let head = if params.remove("tokens").is_some_and(|v| v != 0.0) {
+                TrajectoryHead::Tokens
+            } else {
+                TrajectoryHead::Parallel
+            };
+            let reasoning = params.remove("reasoning").is_none_or(|v| v != 0.0);
+            Box::new(model.with_head(head).with_reasoning(reasoning))
+        }
         other => bail!("unknown planner `{other}`; available: {}", PLANNERS.join(", ")),
     };
     if let Some(unknown) = params.keys().next() {

@@ -96,7 +96,7 @@ fn same_seed_gives_the_same_summary() {
     let dir = out_dir("determinism");
     let run = |file: &str| {
         let path = dir.join(file);
-        let out = vla(&["sim", "--scenario", "pedestrian-crossing", "--seed", "3", "--json", path.to_str().unwrap()]);
+        let out = vla(&["sim", "--scenario", "pedestrian-crossing", "--planner", "expert", "--seed", "3", "--json", path.to_str().unwrap()]);
         assert!(out.status.success());
         (std::fs::read(path).unwrap(), out.stdout)
     };
@@ -134,7 +134,7 @@ fn scenario_file_errors_name_file_and_field() {
     let dir = out_dir("bad_file");
     let path = dir.join("bad.toml");
     std::fs::write(&path, "name = \"x\"\nduration_s = 10.0\n[road]\ntype = \"roundabout\"\n").unwrap();
-    let out = vla(&["sim", "--scenario", path.to_str().unwrap()]);
+    let out = vla(&["sim", "--scenario", path.to_str().unwrap(), "--planner", "expert"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml") && err.contains("roundabout") && err.contains("intersection"), "{err}");

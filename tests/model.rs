@@ -68,3 +68,61 @@ fn train_then_evaluate_open_loop() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("layers"), "{err}");
 }
+
+/// A tiny EMMA configuration: two phases of one epoch on every 10th frame.
+fn tiny_emma_config(co_training_epochs: usize) -> String {
+    format!(
+        "model = \"emma\"\nseed = 2\nbatch_size = 8\nlearning_rate = 0.002\nframe_stride = 10\nval_frame_stride = 20\n\
+         [network]\ndim = 16\npatch = 32\nencoder_layers = 1\ndecoder_layers = 1\nheads = 2\n\
+         detection_queries = 4\nreasoning_tokens = 64\n\
+         [[phase]]\nname = \"perception\"\nepochs = 1\n\
+         weights = {{ trajectory = 0.0, trajectory_tokens = 0.0, detection = 1.0, reasoning = 1.0 }}\n\
+         [[phase]]\nname = \"co-training\"\nepochs = {co_training_epochs}\n\
+         weights = {{ trajectory = 1.0, trajectory_tokens = 1.0, detection = 1.0, reasoning = 1.0 }}\n"
+    )
+}
+
+#[test]
+fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
+    let dir = out_dir("emma");
+    let data = dir.join("data");
+    build_small_dataset(&data, 22);
+    let run = dir.join("run");
+    let train = |epochs: usize, resume: bool| {
+        let config = dir.join(format!("train-{epochs}.toml"));
+        std::fs::write(&config, tiny_emma_config(epochs)).unwrap();
+        let mut args = vec!["train", "--data", data.to_str().unwrap(), "--config", config.to_str().unwrap()];
+        args.extend(["--out", run.to_str().unwrap()]);
+        if resume {
+            args.push("--resume");
+        }
+        let out = vla(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let stdout = train(1, false);
+    assert!(stdout.contains("detection: val loss"), "the forgetting report: {stdout}");
+    let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5, "a header, train and val lines of two epochs: {csv}");
+    for file in ["emma.bin", "emma.json", "checkpoint.bin", "forgetting.txt", "training.rrd", "progress.json"] {
+        assert!(run.join(file).is_file(), "{file}");
+    }
+    // One more co-training epoch, resumed from the checkpoint.
+    let stdout = train(2, true);
+    assert!(stdout.contains("resuming after epoch 2"), "{stdout}");
+    let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 7, "epoch 3 appended: {csv}");
+    assert!(csv.lines().last().unwrap().starts_with("3,co-training,val,"), "{csv}");
+
+    // The shipped model on the test split: every metric of the issue.
+    let json = dir.join("model.json");
+    let args = ["eval", "open-loop", "--data", data.to_str().unwrap(), "--planner", "model", "--json"];
+    let out = vla(&[&args[..], &[json.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for metric in ["l2_avg", "plan_collision_rate", "det_map", "r4_accuracy", "r2_recall", "consistency"] {
+        let v = r[metric].as_f64().unwrap_or(-1.0);
+        assert!(v >= 0.0 && (metric == "l2_avg" || v <= 1.0), "{metric}: {r}");
+    }
+    assert_eq!(r["planner_errors"], 0, "{r}");
+}
