@@ -87,6 +87,9 @@ impl ReasoningScores {
         self.texts += 1;
         let truth = label.and_then(|l| parse(l).ok());
         let Ok(said) = parse(text) else {
+            if self.unparsed == 0 {
+                eprintln!("first reasoning text that does not parse: {text:?}");
+            }
             self.unparsed += 1;
             self.r2_wanted += truth.map_or(0, |t| t.objects.len());
             return;

@@ -162,4 +162,30 @@ pub(crate) mod tests {
         assert_eq!(outputs(&loaded), before);
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn cached_generation_writes_what_teacher_forced_greedy_decoding_writes() {
+        use burn::tensor::{Int, TensorData};
+        let device = Default::default();
+        CpuBackend::seed(&device, 9);
+        let model = tiny_config().init::<CpuBackend>(&device);
+        let examples = [example(2)];
+        let batch = Batch::<CpuBackend>::of(&examples.iter().collect::<Vec<_>>(), 40, &device);
+        let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
+        let ctx = model.context(batch.images.clone(), rays, batch.ego_features.clone());
+        let plan = model.trajectory(&ctx);
+        // An unused id as the end, so that both run the full length.
+        let generated = model.generate_reasoning(&ctx, plan.clone(), 1, u32::MAX);
+        let mut tokens = vec![1i64];
+        while tokens.len() <= generated.len() {
+            let l = tokens.len();
+            let ids = Tensor::<CpuBackend, 2, Int>::from_data(TensorData::new(tokens.clone(), [1, l]), &device);
+            let logits = model.reasoning_logits(&ctx, plan.clone(), ids);
+            let v = logits.dims()[2];
+            tokens.push(logits.slice([0..1, l - 1..l, 0..v]).argmax(2).into_data().iter::<i64>().next().unwrap());
+        }
+        let greedy: Vec<u32> = tokens[1..].iter().map(|&t| t as u32).collect();
+        assert_eq!(generated, greedy);
+        assert!(greedy.iter().any(|&t| t != greedy[0]), "a real sequence, not one repeated id: {greedy:?}");
+    }
 }

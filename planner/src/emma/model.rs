@@ -259,7 +259,8 @@ impl<B: Backend> Emma<B> {
                 .target_mask_attn(generate_autoregressive_mask(1, l, &device));
             let out = self.decoder.forward_autoregressive_inference(input, &mut cache);
             let last = self.output_norm.forward(out.slice([0..1, l - 1..l, 0..self.dim()]));
-            let next = head.forward(last).argmax(2).into_data().to_vec::<i64>().map_or(0, |v| v[0] as u32);
+            // The backend's integer type varies (i32 on flex): read through a conversion.
+            let next = head.forward(last).argmax(2).into_data().iter::<i64>().next().unwrap_or(0) as u32;
             tokens.push(next);
             if Some(next) == stop {
                 break;
