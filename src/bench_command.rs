@@ -106,9 +106,8 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
     for run in 0..=runs {
         let (ctx, encoder) = timed(|| {
             let ctx = planner.context(&obs, &features);
-            ctx.map(|c| {
+            ctx.inspect(|c| {
                 let _ = c.memory.clone().into_data();
-                c
             })
         });
         let ctx = ctx?;
@@ -122,9 +121,16 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
         let (text, reasoning) = timed(|| model.generate_reasoning(&ctx, plan, BOS, EOS));
         if run > 0 {
             reasoning_tokens = text.len();
-            for (k, v) in [encoder, parallel, detection, tokens, reasoning / text.len().max(1) as f64, encoder + parallel + detection]
-                .into_iter()
-                .enumerate()
+            for (k, v) in [
+                encoder,
+                parallel,
+                detection,
+                tokens,
+                reasoning / text.len().max(1) as f64,
+                encoder + parallel + detection,
+            ]
+            .into_iter()
+            .enumerate()
             {
                 t[k].push(v);
             }

@@ -10,11 +10,13 @@ use vla_hal::{Box3D, Detection, ObjectClass};
 
 pub const THRESHOLDS_M: [f64; 4] = [0.5, 1.0, 2.0, 4.0];
 
+/// The detections and the true objects of one frame.
+type Frame = (Vec<Detection>, Vec<(ObjectClass, Box3D)>);
+
 /// Detections and true objects of many frames.
 #[derive(Debug, Default)]
 pub struct DetectionMap {
-    /// Per frame: detections, true objects.
-    frames: Vec<(Vec<Detection>, Vec<(ObjectClass, Box3D)>)>,
+    frames: Vec<Frame>,
 }
 
 impl DetectionMap {

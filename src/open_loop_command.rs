@@ -98,8 +98,7 @@ impl ReasoningScores {
         if let Some(truth) = truth {
             self.r4_right += (said.decision == truth.decision) as usize;
             self.r2_wanted += truth.objects.len();
-            self.r2_found +=
-                matched_within(&object_points(&truth.objects), &object_points(&said.objects), R2_RADIUS_M);
+            self.r2_found += matched_within(&object_points(&truth.objects), &object_points(&said.objects), R2_RADIUS_M);
         }
     }
 }
@@ -123,7 +122,7 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
         let samples = if with_images { samples } else { samples.without_images() };
         for sample in samples {
             let s = sample?;
-            let (Some(ego), Some(future)) = (s.ego().copied(), s.future.clone()) else { continue };
+            let (Some(ego), Some(future)) = (s.ego().copied(), s.future) else { continue };
             let obs = Observation {
                 timestamp_ns: s.timestamp_ns,
                 ego,

@@ -10,9 +10,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rerun::RecordingStream;
 use rerun::blueprint::{
-    Blueprint, BlueprintActivation, Grid, Horizontal, Spatial2DView, Spatial3DView, Tabs, TextDocumentView, TextLogView,
-    TimeSeriesView,
-    Vertical,
+    Blueprint, BlueprintActivation, Grid, Horizontal, Spatial2DView, Spatial3DView, Tabs, TextDocumentView,
+    TextLogView, TimeSeriesView, Vertical,
 };
 use vla_hal::{
     CameraFrame, CameraRig, GuardState, HalError, ObjectClass, Observation, Severity, StackOutput, VehicleGeometry,
@@ -225,9 +224,9 @@ fn log_detections(rec: &RecordingStream, rig: &CameraRig, detections: &[vla_hal:
         "world/ego/detections",
         &rerun::Boxes3D::from_centers_and_half_sizes(
             detections.iter().map(|d| (d.bbox.center[0] as f32, d.bbox.center[1] as f32, d.bbox.center[2] as f32)),
-            detections.iter().map(|d| {
-                ((d.bbox.size[0] / 2.0) as f32, (d.bbox.size[1] / 2.0) as f32, (d.bbox.size[2] / 2.0) as f32)
-            }),
+            detections
+                .iter()
+                .map(|d| ((d.bbox.size[0] / 2.0) as f32, (d.bbox.size[1] / 2.0) as f32, (d.bbox.size[2] / 2.0) as f32)),
         )
         .with_quaternions(detections.iter().map(|d| yaw_quaternion(d.bbox.yaw)))
         .with_colors(detections.iter().map(|d| class_colour(d.class)))

@@ -64,8 +64,8 @@ struct ModelName {
 
 pub fn train(data: &Path, config_path: &Path, out: &Path, resume: bool) -> Result<()> {
     let text = std::fs::read_to_string(config_path).with_context(|| format!("reading {}", config_path.display()))?;
-    let name: ModelName =
-        toml::from_str(&text).with_context(|| format!("{}: a training config names its `model`", config_path.display()))?;
+    let name: ModelName = toml::from_str(&text)
+        .with_context(|| format!("{}: a training config names its `model`", config_path.display()))?;
     if name.model == vla_planner::emma::MODEL_NAME {
         return crate::train_emma::train(data, &text, config_path, out, resume);
     }

@@ -97,7 +97,9 @@ fn examples(dataset: &Dataset, split: Split, stride: usize, tokenizer: &Tokenize
             if i % stride.max(1) != 0 {
                 continue;
             }
-            if let Some(e) = example_of(&s, tokenizer).with_context(|| format!("{} at {} ns", path.display(), s.timestamp_ns))? {
+            if let Some(e) =
+                example_of(&s, tokenizer).with_context(|| format!("{} at {} ns", path.display(), s.timestamp_ns))?
+            {
                 out.push(e);
             }
         }
@@ -111,7 +113,7 @@ fn examples(dataset: &Dataset, split: Split, stride: usize, tokenizer: &Tokenize
 }
 
 fn example_of(s: &Sample, tokenizer: &Tokenizer) -> Result<Option<Example>> {
-    let Some(future) = s.future.clone() else { return Ok(None) };
+    let Some(future) = s.future else { return Ok(None) };
     let Some(text) = &s.reasoning else {
         bail!("no reasoning label (/ground_truth/reasoning): rebuild the dataset with `vla dataset build`")
     };
@@ -127,7 +129,12 @@ fn example_of(s: &Sample, tokenizer: &Tokenizer) -> Result<Option<Example>> {
 }
 
 /// Mean validation loss of every head.
-fn validate(model: &Emma<CpuBackend>, val: &[Example], rays: &Tensor<CpuBackend, 3>, config: &EmmaTrainConfig) -> HeadLosses {
+fn validate(
+    model: &Emma<CpuBackend>,
+    val: &[Example],
+    rays: &Tensor<CpuBackend, 3>,
+    config: &EmmaTrainConfig,
+) -> HeadLosses {
     let device = Default::default();
     let (mut sums, mut n) = ([0.0f32; 4], 0usize);
     for chunk in val.chunks(config.batch_size) {
@@ -171,7 +178,12 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
     }
     let dataset = Dataset::open(data)?;
     let tokenizer = Tokenizer::new();
-    println!("loading {} (train every {} frames, val every {})", data.display(), config.frame_stride, config.val_frame_stride);
+    println!(
+        "loading {} (train every {} frames, val every {})",
+        data.display(),
+        config.frame_stride,
+        config.val_frame_stride
+    );
     let train = examples(&dataset, Split::Train, config.frame_stride, &tokenizer)?;
     let val = examples(&dataset, Split::Val, config.val_frame_stride, &tokenizer)?;
     let rig = match dataset.samples(Split::Train).next() {
@@ -200,8 +212,9 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
             .with_context(|| format!("loading {}", optimizer_path(out).display()))?;
         optimizer = optimizer.load_record(record);
         let p = out.join(PROGRESS);
-        progress = serde_json::from_str(&std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?)
-            .with_context(|| format!("{}: invalid progress file", p.display()))?;
+        progress =
+            serde_json::from_str(&std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?)
+                .with_context(|| format!("{}: invalid progress file", p.display()))?;
         println!("resuming after epoch {}", progress.epochs_done);
     }
     let rays = patch_rays::<TrainBackend>(&rig, model_config.encoder.patch, &device);
@@ -299,7 +312,11 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
     }
     bar.finish_and_clear();
     report_forgetting(&progress, out)?;
-    println!("trained emma: best weighted val loss {:.4}; weights in {}", progress.best_val.unwrap_or(f32::NAN), out.display());
+    println!(
+        "trained emma: best weighted val loss {:.4}; weights in {}",
+        progress.best_val.unwrap_or(f32::NAN),
+        out.display()
+    );
     Ok(())
 }
 
@@ -316,12 +333,14 @@ fn describe(l: &HeadLosses) -> String {
 /// phase against the end of training: a rise of more than 5 % is reported
 /// as forgetting.
 fn report_forgetting(progress: &Progress, out: &Path) -> Result<()> {
-    let (Some((first_name, first)), Some((last_name, last))) = (progress.phase_ends.first(), progress.phase_ends.last())
+    let (Some((first_name, first)), Some((last_name, last))) =
+        (progress.phase_ends.first(), progress.phase_ends.last())
     else {
         return Ok(());
     };
     let mut lines = Vec::new();
-    for (name, a, b) in [("detection", first.detection, last.detection), ("reasoning", first.reasoning, last.reasoning)] {
+    for (name, a, b) in [("detection", first.detection, last.detection), ("reasoning", first.reasoning, last.reasoning)]
+    {
         if let (Some(a), Some(b)) = (a, b) {
             let change = (b - a) / a.max(1e-9);
             let verdict = if change > 0.05 { "FORGETTING" } else { "no forgetting" };

@@ -56,7 +56,8 @@ impl<B: Backend> Batch<B> {
             .unwrap_or((0, 0, 0));
         let mut pixels = Vec::with_capacity(n * cameras * 3 * w * h);
         let (mut ego, mut trajectory, mut token_in, mut token_out) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let text_len = examples.iter().map(|e| e.reasoning.len().saturating_sub(1)).max().unwrap_or(1).clamp(1, max_tokens);
+        let text_len =
+            examples.iter().map(|e| e.reasoning.len().saturating_sub(1)).max().unwrap_or(1).clamp(1, max_tokens);
         let (mut text_in, mut text_out) = (Vec::new(), Vec::new());
         for e in examples {
             e.cameras.iter().for_each(|image| push_normalised_planes(image, &mut pixels));

@@ -61,7 +61,13 @@ mod tests {
     fn boxes_round_trip() {
         let b = Box3D { center: [12.5, -3.25, 0.8], size: [4.5, 1.85, 1.5], yaw: 0.3, velocity: [5.0, -1.0] };
         let back = decode(&encode(&b));
-        for (x, y) in b.center.iter().chain(&b.size).chain(&b.velocity).zip(back.center.iter().chain(&back.size).chain(&back.velocity)) {
+        for (x, y) in b
+            .center
+            .iter()
+            .chain(&b.size)
+            .chain(&b.velocity)
+            .zip(back.center.iter().chain(&back.size).chain(&back.velocity))
+        {
             assert!((x - y).abs() < 1e-5, "{b:?} {back:?}");
         }
         assert!((b.yaw - back.yaw).abs() < 1e-6);

@@ -29,7 +29,8 @@ pub struct LossWeights {
 }
 
 impl LossWeights {
-    pub const ALL: LossWeights = LossWeights { trajectory: 1.0, trajectory_tokens: 1.0, detection: 1.0, reasoning: 1.0 };
+    pub const ALL: LossWeights =
+        LossWeights { trajectory: 1.0, trajectory_tokens: 1.0, detection: 1.0, reasoning: 1.0 };
 }
 
 /// The loss of each head (`None`: not computed).

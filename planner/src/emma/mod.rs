@@ -97,8 +97,12 @@ pub(crate) mod tests {
         let future = Trajectory::of_future_poses(&Pose2D::new(0.0, 0.0, 0.0), |t| Pose2D::new(speed * t, 0.0, 0.0));
         let mut features = [0.0; crate::features::EGO_FEATURES];
         features[14] = speed as f32 / 10.0;
-        let object = Box3D { center: [8.0 + 4.0 * k as f64, 1.0, 0.8], size: [4.5, 1.9, 1.5], yaw: 0.0, velocity: [0.0; 2] };
-        let text = format!("R1 straight road, day, light traffic. R2 car at {}.0 1.0. R3 car stopped. R4 keep speed.", 8 + 4 * k);
+        let object =
+            Box3D { center: [8.0 + 4.0 * k as f64, 1.0, 0.8], size: [4.5, 1.9, 1.5], yaw: 0.0, velocity: [0.0; 2] };
+        let text = format!(
+            "R1 straight road, day, light traffic. R2 car at {}.0 1.0. R3 car stopped. R4 keep speed.",
+            8 + 4 * k
+        );
         Example {
             cameras,
             ego_features: features,

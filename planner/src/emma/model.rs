@@ -297,7 +297,9 @@ impl<B: Backend> Emma<B> {
         let encoder = self.encoder.flops(cameras, width, height);
         let patch = self.encoder.patch();
         let memory = (cameras * (width / patch) * (height / patch) + PROMPT_TOKENS) as f64;
-        encoder + self.decoder_flops(TRAJECTORY_STEPS as f64, memory) + self.decoder_flops(self.detection_queries() as f64, memory)
+        encoder
+            + self.decoder_flops(TRAJECTORY_STEPS as f64, memory)
+            + self.decoder_flops(self.detection_queries() as f64, memory)
     }
 
     /// One decoder pass of `queries` over `memory` tokens: projections of

@@ -10,7 +10,7 @@ use burn::tensor::{Tensor, TensorData};
 use vla_explain::Tokenizer;
 use vla_explain::tokenizer::{BOS, EOS};
 use vla_hal::compute::ModelCost;
-use vla_hal::{CameraRig, Detection, HalError, Observation, ObjectClass, Plan, Planner, Trajectory};
+use vla_hal::{CameraRig, Detection, HalError, ObjectClass, Observation, Plan, Planner, Trajectory};
 use vla_perception::backend::CpuBackend;
 use vla_perception::{images_to_tensor, patch_rays};
 
@@ -45,7 +45,11 @@ pub struct EmmaPlanner {
 /// Every query's best object class and its box; the score is that class's
 /// probability. Queries whose best answer is "no object" are dropped, and
 /// those under `min_score`.
-pub fn detections_of(class_logits: Tensor<B, 3>, boxes: Tensor<B, 3>, min_score: f64) -> Result<Vec<Detection>, HalError> {
+pub fn detections_of(
+    class_logits: Tensor<B, 3>,
+    boxes: Tensor<B, 3>,
+    min_score: f64,
+) -> Result<Vec<Detection>, HalError> {
     let err = |e| HalError::Device { device: super::MODEL_NAME.to_string(), reason: format!("{e:?}") };
     let p: Vec<f32> = softmax(class_logits, 2).into_data().to_vec().map_err(err)?;
     let b: Vec<f32> = boxes.into_data().to_vec().map_err(err)?;
@@ -132,10 +136,8 @@ impl EmmaPlanner {
     pub fn context(&self, obs: &Observation, features: &[f32; EGO_FEATURES]) -> Result<Context<B>, HalError> {
         self.check_rig(&obs.rig)?;
         let device = Default::default();
-        let images = images_to_tensor::<B>(&obs.cameras, &obs.rig, &device).map_err(|e| HalError::Device {
-            device: super::MODEL_NAME.to_string(),
-            reason: e.to_string(),
-        })?;
+        let images = images_to_tensor::<B>(&obs.cameras, &obs.rig, &device)
+            .map_err(|e| HalError::Device { device: super::MODEL_NAME.to_string(), reason: e.to_string() })?;
         let rays = patch_rays::<B>(&obs.rig, self.model.encoder().patch(), &device);
         let ego = Tensor::from_data(TensorData::new(features.to_vec(), [1, EGO_FEATURES]), &device);
         Ok(self.model.context(images, rays, ego))
@@ -143,16 +145,21 @@ impl EmmaPlanner {
 
     /// The trajectory of the parallel head.
     pub fn parallel_trajectory(&self, ctx: &Context<B>) -> Result<Trajectory, HalError> {
-        let out: Vec<f32> = self.model.trajectory(ctx).into_data().to_vec().map_err(|e| HalError::Device {
-            device: super::MODEL_NAME.to_string(),
-            reason: format!("{e:?}"),
-        })?;
+        let out: Vec<f32> = self
+            .model
+            .trajectory(ctx)
+            .into_data()
+            .to_vec()
+            .map_err(|e| HalError::Device { device: super::MODEL_NAME.to_string(), reason: format!("{e:?}") })?;
         Ok(trajectory_from_output(&out))
     }
 
     /// The reasoning text about `trajectory`.
     pub fn reasoning_about(&self, ctx: &Context<B>, trajectory: &Trajectory) -> String {
-        let plan = Tensor::from_data(TensorData::new(trajectory_target(trajectory).to_vec(), [1, OUTPUTS]), &Default::default());
+        let plan = Tensor::from_data(
+            TensorData::new(trajectory_target(trajectory).to_vec(), [1, OUTPUTS]),
+            &Default::default(),
+        );
         let tokens = self.model.generate_reasoning(ctx, plan, BOS, EOS);
         self.tokenizer.decode(&tokens)
     }
@@ -175,7 +182,8 @@ impl Planner for EmmaPlanner {
             flops_per_frame: self.model.flops_per_frame(cameras, w, h),
             parameters: self.model.num_params() as f64,
             bytes_per_parameter: 4.0,
-            activation_bytes: 4.0 * (cameras * 3 * w * h + cameras * (w / 4) * (h / 4) * dim / 4 + 8 * tokens * dim) as f64,
+            activation_bytes: 4.0
+                * (cameras * 3 * w * h + cameras * (w / 4) * (h / 4) * dim / 4 + 8 * tokens * dim) as f64,
         })
     }
 
