@@ -42,6 +42,8 @@ pub struct EmmaTrainConfig {
     pub seed: u64,
     pub batch_size: usize,
     pub learning_rate: f64,
+    /// The rate at the last step: a cosine decay from `learning_rate`.
+    pub final_learning_rate: f64,
     /// Every how many frames of a training episode to use (neighbouring
     /// frames 0.1 s apart teach little more than one of them).
     pub frame_stride: usize,
@@ -260,10 +262,12 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
             for chunk in order.chunks(config.batch_size) {
                 let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
                 let batch = Batch::<TrainBackend>::of(&refs, config.network.reasoning_tokens, &device);
-                let (m, heads) =
-                    train_step(model, &mut optimizer, &batch, rays.clone(), &phase.weights, config.learning_rate);
-                model = m;
                 let step = (epoch - 1) * steps_per_epoch + batches;
+                let progress_ratio = step as f64 / (total_epochs * steps_per_epoch) as f64;
+                let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress_ratio).cos());
+                let rate = config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine;
+                let (m, heads) = train_step(model, &mut optimizer, &batch, rays.clone(), &phase.weights, rate);
+                model = m;
                 rec.set_time_sequence("step", step as i64);
                 for (i, v) in heads.values().iter().enumerate() {
                     if let Some(v) = v {

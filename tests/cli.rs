@@ -96,7 +96,17 @@ fn same_seed_gives_the_same_summary() {
     let dir = out_dir("determinism");
     let run = |file: &str| {
         let path = dir.join(file);
-        let out = vla(&["sim", "--scenario", "pedestrian-crossing", "--planner", "expert", "--seed", "3", "--json", path.to_str().unwrap()]);
+        let out = vla(&[
+            "sim",
+            "--scenario",
+            "pedestrian-crossing",
+            "--planner",
+            "expert",
+            "--seed",
+            "3",
+            "--json",
+            path.to_str().unwrap(),
+        ]);
         assert!(out.status.success());
         (std::fs::read(path).unwrap(), out.stdout)
     };

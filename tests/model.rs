@@ -72,7 +72,7 @@ fn train_then_evaluate_open_loop() {
 /// A tiny EMMA configuration: two phases of one epoch on every 10th frame.
 fn tiny_emma_config(co_training_epochs: usize) -> String {
     format!(
-        "model = \"emma\"\nseed = 2\nbatch_size = 8\nlearning_rate = 0.002\nframe_stride = 10\nval_frame_stride = 20\n\
+        "model = \"emma\"\nseed = 2\nbatch_size = 8\nlearning_rate = 0.002\nfinal_learning_rate = 0.0005\nframe_stride = 10\nval_frame_stride = 20\n\
          [network]\ndim = 16\npatch = 32\nencoder_layers = 1\ndecoder_layers = 1\nheads = 2\n\
          detection_queries = 4\nreasoning_tokens = 64\n\
          [[phase]]\nname = \"perception\"\nepochs = 1\n\

@@ -13,7 +13,9 @@ pub const BOX_PARAMS: usize = 10;
 /// ego (m). Farther ones are a few pixels tall at this image size.
 pub const DETECTION_RANGE_M: f64 = 40.0;
 
-const POSITION_SCALE: f64 = 20.0;
+/// Units of the centre: a 1 m error is 0.1, enough gradient for the
+/// centre-distance thresholds of the metric.
+const POSITION_SCALE: f64 = 10.0;
 const VELOCITY_SCALE: f64 = 10.0;
 
 pub fn class_index(class: ObjectClass) -> usize {

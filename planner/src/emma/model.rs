@@ -46,9 +46,11 @@ pub struct Emma<B: Backend> {
     dynamics_embed: Linear<B>,
     command_embed: Linear<B>,
     prompt_position: Embedding<B>,
-    /// The whole ego status as one vector added to every trajectory input:
-    /// a direct path for the kinematics an ego-only model already gets right.
+    /// The whole ego status as one vector added to every trajectory input
+    /// (a linear layer and a residual GELU layer): a direct path for the
+    /// kinematics an ego-only model already gets right.
     ego_summary: Linear<B>,
+    ego_hidden: Linear<B>,
     task_embed: Embedding<B>,
     decoder: TransformerDecoder<B>,
     output_norm: LayerNorm<B>,
@@ -58,6 +60,12 @@ pub struct Emma<B: Backend> {
     trajectory_token_position: Embedding<B>,
     trajectory_token_out: Linear<B>,
     detection_queries: Embedding<B>,
+    /// Each query's learned reference point on the ground (x, y in the
+    /// box encoding's units): the query looks around it and predicts its
+    /// box centre as an offset from it (anchor / DAB-DETR style, which
+    /// converges far faster than free queries).
+    detection_reference: Embedding<B>,
+    reference_embed: Linear<B>,
     detection_class: Linear<B>,
     detection_box: Linear<B>,
     plan_embed: Linear<B>,
@@ -87,6 +95,7 @@ impl EmmaConfig {
             command_embed: linear(COMMANDS.len(), d),
             prompt_position: table(PROMPT_TOKENS),
             ego_summary: linear(EGO_FEATURES, d),
+            ego_hidden: linear(d, d),
             task_embed: table(TASKS),
             decoder: TransformerDecoderConfig::new(d, 2 * d, self.decoder_heads, self.decoder_layers)
                 .with_dropout(0.0)
@@ -99,6 +108,8 @@ impl EmmaConfig {
             trajectory_token_position: table(trajectory_tokens::TOKENS),
             trajectory_token_out: linear(d, BINS),
             detection_queries: table(self.detection_queries),
+            detection_reference: EmbeddingConfig::new(self.detection_queries, 2).init(device),
+            reference_embed: linear(2, d),
             detection_class: linear(d, CLASSES),
             detection_box: linear(d, BOX_PARAMS),
             plan_embed: linear(OUTPUTS, d),
@@ -157,7 +168,9 @@ impl<B: Backend> Emma<B> {
             ],
             1,
         ) + rows(&self.prompt_position, PROMPT_TOKENS, b);
-        let ego = self.ego_summary.forward(ego_features).reshape([b, 1, d]);
+        let ego = self.ego_summary.forward(ego_features);
+        let ego = ego.clone() + self.ego_hidden.forward(burn::tensor::activation::gelu(ego));
+        let ego = ego.reshape([b, 1, d]);
         Context { memory: Tensor::cat(vec![visual, prompt], 1), ego }
     }
 
@@ -210,9 +223,15 @@ impl<B: Backend> Emma<B> {
     pub fn detect(&self, ctx: &Context<B>) -> (Tensor<B, 3>, Tensor<B, 3>) {
         let b = ctx.ego.dims()[0];
         let q = self.detection_queries();
-        let queries = rows(&self.detection_queries, q, b) + self.task(Task::Detection, b, q);
+        let references = self.detection_reference.weight.val().unsqueeze::<3>().expand([b, q, 2]);
+        let queries = rows(&self.detection_queries, q, b)
+            + self.reference_embed.forward(references.clone())
+            + self.task(Task::Detection, b, q);
         let out = self.decode(queries, ctx.memory.clone(), false);
-        (self.detection_class.forward(out.clone()), self.detection_box.forward(out))
+        let raw = self.detection_box.forward(out.clone());
+        let centre = raw.clone().slice([0..b, 0..q, 0..2]) + references;
+        let boxes = Tensor::cat(vec![centre, raw.slice([0..b, 0..q, 2..BOX_PARAMS])], 2);
+        (self.detection_class.forward(out), boxes)
     }
 
     fn reasoning_memory(&self, ctx: &Context<B>, plan: Tensor<B, 2>) -> Tensor<B, 3> {
