@@ -25,9 +25,9 @@ use vla_datasets::{Dataset, LogSamples, Sample, Split};
 use vla_explain::Tokenizer;
 use vla_perception::backend::CpuBackend;
 use vla_perception::{EncoderConfig, patch_rays};
-use vla_planner::emma::batch::{Batch, Example};
+use vla_planner::emma::batch::{Batch, Example, images_of};
 use vla_planner::emma::boxes::in_range;
-use vla_planner::emma::loss::{HeadLosses, LossWeights, head_values, losses, train_step};
+use vla_planner::emma::loss::{HeadLosses, LossWeights, Vision, head_values, losses, train_step};
 use vla_planner::emma::{self, Emma, EmmaConfig};
 use vla_planner::features::ego_features;
 
@@ -74,6 +74,10 @@ pub struct Phase {
     pub name: String,
     pub epochs: usize,
     pub weights: LossWeights,
+    /// Keep the encoder as it is: its visual tokens are computed once for
+    /// the phase and the decoder and heads train on them alone.
+    #[serde(default)]
+    pub freeze_encoder: bool,
 }
 
 /// Where training stands after an epoch: enough to resume.
@@ -94,11 +98,8 @@ fn examples(dataset: &Dataset, split: Split, stride: usize, tokenizer: &Tokenize
     let logs = dataset.logs(split);
     let per_log = parallel_map(&logs, None, |path| -> Result<Vec<Example>> {
         let mut out = Vec::new();
-        for (i, sample) in LogSamples::open(path)?.enumerate() {
+        for sample in LogSamples::open(path)?.step_by(stride.max(1)) {
             let s = sample?;
-            if i % stride.max(1) != 0 {
-                continue;
-            }
             if let Some(e) =
                 example_of(&s, tokenizer).with_context(|| format!("{} at {} ns", path.display(), s.timestamp_ns))?
             {
@@ -142,7 +143,8 @@ fn validate(
     for chunk in val.chunks(config.batch_size) {
         let refs: Vec<&Example> = chunk.iter().collect();
         let batch = Batch::<CpuBackend>::of(&refs, config.network.reasoning_tokens, &device);
-        let (_, heads) = losses(model, &batch, rays.clone(), &LossWeights::ALL);
+        let vision = Vision::Images { images: images_of(&refs, &device), rays: rays.clone() };
+        let (_, heads) = losses(model, &batch, vision, &LossWeights::ALL);
         for (i, v) in head_values(&heads).values().iter().enumerate() {
             sums[i] += v.unwrap_or(0.0) * chunk.len() as f32;
         }
@@ -180,6 +182,7 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
     }
     let dataset = Dataset::open(data)?;
     let tokenizer = Tokenizer::new();
+    let loading = std::time::Instant::now();
     println!(
         "loading {} (train every {} frames, val every {})",
         data.display(),
@@ -238,20 +241,28 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
     );
     bar.set_position((progress.epochs_done * steps_per_epoch) as u64);
     println!(
-        "{} train / {} val frames, {} parameters, {:.2} GFLOP per frame",
+        "{} train / {} val frames (loaded in {:.0} s), {} parameters, {:.2} GFLOP per frame",
         train.len(),
         val.len(),
+        loading.elapsed().as_secs_f64(),
         burn::module::Module::num_params(&model),
         model.flops_per_frame(rig.cameras.len(), model_config.image_width, model_config.image_height) / 1e9
     );
     let mut epoch = 0;
     let last_phase = config.phases.len() - 1;
     for (phase_index, phase) in config.phases.iter().enumerate() {
+        // A frozen phase's visual tokens, computed at its first epoch run.
+        let mut frozen_tokens: Option<Vec<Vec<f32>>> = None;
         for _ in 0..phase.epochs {
             epoch += 1;
             if epoch <= progress.epochs_done {
                 continue;
             }
+            if phase.freeze_encoder && frozen_tokens.is_none() {
+                bar.suspend(|| println!("phase {}: encoding {} frames once (encoder frozen)", phase.name, train.len()));
+                frozen_tokens = Some(visual_tokens(&model.valid(), &train, &val_rays, config.batch_size));
+            }
+            let epoch_start = std::time::Instant::now();
             // One shuffle per epoch from (seed, epoch): a resumed run sees
             // the order an uninterrupted one would.
             let mut order: Vec<usize> = (0..train.len()).collect();
@@ -262,11 +273,15 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
             for chunk in order.chunks(config.batch_size) {
                 let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
                 let batch = Batch::<TrainBackend>::of(&refs, config.network.reasoning_tokens, &device);
+                let vision = match &frozen_tokens {
+                    Some(tokens) => Vision::Tokens(stack_tokens(tokens, chunk, model_config.dim(), &device)),
+                    None => Vision::Images { images: images_of(&refs, &device), rays: rays.clone() },
+                };
                 let step = (epoch - 1) * steps_per_epoch + batches;
                 let progress_ratio = step as f64 / (total_epochs * steps_per_epoch) as f64;
                 let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress_ratio).cos());
                 let rate = config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine;
-                let (m, heads) = train_step(model, &mut optimizer, &batch, rays.clone(), &phase.weights, rate);
+                let (m, heads) = train_step(model, &mut optimizer, &batch, vision, &phase.weights, rate);
                 model = m;
                 rec.set_time_sequence("step", step as i64);
                 for (i, v) in heads.values().iter().enumerate() {
@@ -294,7 +309,11 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
             for (i, x) in v.values().iter().enumerate() {
                 rec.log(format!("val/{}", HeadLosses::NAMES[i]), &rerun::Scalars::new([x.unwrap_or(0.0) as f64]))?;
             }
-            bar.println(format!("epoch {epoch} ({}): val {}", phase.name, describe(&v)));
+            // Printed beside the bar, and alone where there is no terminal.
+            bar.suspend(|| {
+                let took = epoch_start.elapsed().as_secs_f64();
+                println!("epoch {epoch} ({}, {took:.0} s): val {}", phase.name, describe(&v));
+            });
             // The best model is chosen within the last phase, by its weights.
             if phase_index == last_phase {
                 let score = weighted(&v, &phase.weights);
@@ -322,6 +341,38 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
         out.display()
     );
     Ok(())
+}
+
+/// The encoder's tokens of every example, `[P · dim]` each.
+fn visual_tokens(
+    model: &Emma<CpuBackend>,
+    examples: &[Example],
+    rays: &Tensor<CpuBackend, 3>,
+    batch: usize,
+) -> Vec<Vec<f32>> {
+    let device = Default::default();
+    let mut out = Vec::with_capacity(examples.len());
+    for chunk in examples.chunks(batch) {
+        let refs: Vec<&Example> = chunk.iter().collect();
+        let tokens = model.encoder().forward(images_of(&refs, &device), rays.clone());
+        let per_example = tokens.dims()[1] * tokens.dims()[2];
+        let values: Vec<f32> = tokens.into_data().iter::<f32>().collect();
+        out.extend(values.chunks(per_example).map(<[f32]>::to_vec));
+    }
+    out
+}
+
+/// The frozen tokens of the examples `indices` as `[batch, P, dim]`.
+fn stack_tokens(
+    tokens: &[Vec<f32>],
+    indices: &[usize],
+    dim: usize,
+    device: &burn::tensor::Device<TrainBackend>,
+) -> Tensor<TrainBackend, 3> {
+    let per_example = tokens.first().map_or(0, Vec::len);
+    let values: Vec<f32> = indices.iter().flat_map(|&i| tokens[i].iter().copied()).collect();
+    let data = burn::tensor::TensorData::new(values, [indices.len(), per_example / dim.max(1), dim]);
+    Tensor::from_data(data, device)
 }
 
 fn describe(l: &HeadLosses) -> String {

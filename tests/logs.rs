@@ -9,7 +9,7 @@ use std::path::Path;
 
 use vla_datasets::log::messages::{GuardSensorScan, TimedTrajectory};
 use vla_datasets::log::{LogReader, RUN_METADATA, TimeRange, topic};
-use vla_datasets::{Dataset, Split};
+use vla_datasets::{Dataset, LogSamples, Split};
 use vla_hal::{CameraName, ControlCommand, EgoState, GuardStatus, Trajectory};
 
 fn record(path: &Path, scenario: &str, planner: &str, seed: &str) {
@@ -125,6 +125,11 @@ fn dataset_build_writes_splits_that_never_share_a_seed_and_samples_read_back() {
     }
     assert_eq!(count as u64, test_episode.samples);
     assert!(count > 50);
+    // Every third sample, skipping without reading, is every third sample.
+    let log = dataset.logs(Split::Test).remove(0);
+    let all: Vec<u64> = LogSamples::open(&log).unwrap().without_images().map(|s| s.unwrap().timestamp_ns).collect();
+    let thirds: Vec<u64> = LogSamples::open(&log).unwrap().step_by(3).map(|s| s.unwrap().timestamp_ns).collect();
+    assert_eq!(thirds, all.iter().step_by(3).copied().collect::<Vec<_>>());
 }
 
 #[test]

@@ -69,15 +69,18 @@ fn train_then_evaluate_open_loop() {
     assert!(!out.status.success() && err.contains("layers"), "{err}");
 }
 
-/// A tiny EMMA configuration: two phases of one epoch on every 10th frame.
-fn tiny_emma_config(co_training_epochs: usize) -> String {
+/// A tiny EMMA configuration on every 10th frame: one epoch of perception,
+/// one of co-training, then `heads_epochs` with the encoder frozen.
+fn tiny_emma_config(heads_epochs: usize) -> String {
     format!(
         "model = \"emma\"\nseed = 2\nbatch_size = 8\nlearning_rate = 0.002\nfinal_learning_rate = 0.0005\nframe_stride = 10\nval_frame_stride = 20\n\
          [network]\ndim = 16\npatch = 32\nencoder_layers = 1\ndecoder_layers = 1\nheads = 2\n\
          detection_queries = 4\nreasoning_tokens = 64\n\
          [[phase]]\nname = \"perception\"\nepochs = 1\n\
          weights = {{ trajectory = 0.0, trajectory_tokens = 0.0, detection = 1.0, reasoning = 1.0 }}\n\
-         [[phase]]\nname = \"co-training\"\nepochs = {co_training_epochs}\n\
+         [[phase]]\nname = \"co-training\"\nepochs = 1\n\
+         weights = {{ trajectory = 1.0, trajectory_tokens = 1.0, detection = 1.0, reasoning = 1.0 }}\n\
+         [[phase]]\nname = \"heads\"\nepochs = {heads_epochs}\nfreeze_encoder = true\n\
          weights = {{ trajectory = 1.0, trajectory_tokens = 1.0, detection = 1.0, reasoning = 1.0 }}\n"
     )
 }
@@ -103,16 +106,16 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
     let stdout = train(1, false);
     assert!(stdout.contains("detection: val loss"), "the forgetting report: {stdout}");
     let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 5, "a header, train and val lines of two epochs: {csv}");
+    assert_eq!(csv.lines().count(), 7, "a header, train and val lines of three epochs: {csv}");
     for file in ["emma.bin", "emma.json", "checkpoint.bin", "forgetting.txt", "training.rrd", "progress.json"] {
         assert!(run.join(file).is_file(), "{file}");
     }
-    // One more co-training epoch, resumed from the checkpoint.
+    // One more epoch of the frozen-encoder phase, resumed from the checkpoint.
     let stdout = train(2, true);
-    assert!(stdout.contains("resuming after epoch 2"), "{stdout}");
+    assert!(stdout.contains("resuming after epoch 3"), "{stdout}");
     let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 7, "epoch 3 appended: {csv}");
-    assert!(csv.lines().last().unwrap().starts_with("3,co-training,val,"), "{csv}");
+    assert_eq!(csv.lines().count(), 9, "epoch 4 appended: {csv}");
+    assert!(csv.lines().last().unwrap().starts_with("4,heads,val,"), "{csv}");
 
     // The shipped model on the test split: every metric of the issue.
     let json = dir.join("model.json");

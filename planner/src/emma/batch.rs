@@ -25,10 +25,10 @@ pub struct Example {
     pub reasoning: Vec<u32>,
 }
 
-/// The tensors of a batch; objects stay on the host for matching.
+/// The labels and prompts of a batch as tensors (images apart, see
+/// [`images_of`]); objects stay on the host for matching.
 #[derive(Debug, Clone)]
 pub struct Batch<B: Backend> {
-    pub images: Tensor<B, 4>,
     pub ego_features: Tensor<B, 2>,
     /// Parallel-head targets `[batch, 16]`.
     pub trajectory: Tensor<B, 2>,
@@ -46,21 +46,28 @@ fn ints<B: Backend>(values: Vec<i64>, shape: [usize; 2], device: &B::Device) -> 
     Tensor::from_data(TensorData::new(values, shape), device)
 }
 
+/// The camera images of `examples` as `[batch · cameras, 3, H, W]`.
+pub fn images_of<B: Backend>(examples: &[&Example], device: &B::Device) -> Tensor<B, 4> {
+    let (cameras, w, h) = examples
+        .first()
+        .and_then(|e| e.cameras.first().map(|c| (e.cameras.len(), c.width as usize, c.height as usize)))
+        .unwrap_or((0, 0, 0));
+    let mut pixels = Vec::with_capacity(examples.len() * cameras * 3 * w * h);
+    for e in examples {
+        e.cameras.iter().for_each(|image| push_normalised_planes(image, &mut pixels));
+    }
+    Tensor::from_data(TensorData::new(pixels, [examples.len() * cameras, 3, h, w]), device)
+}
+
 impl<B: Backend> Batch<B> {
     /// The batch of `examples`; reasoning texts are cut to `max_tokens`.
     pub fn of(examples: &[&Example], max_tokens: usize, device: &B::Device) -> Self {
         let n = examples.len();
-        let (cameras, w, h) = examples
-            .first()
-            .and_then(|e| e.cameras.first().map(|c| (e.cameras.len(), c.width as usize, c.height as usize)))
-            .unwrap_or((0, 0, 0));
-        let mut pixels = Vec::with_capacity(n * cameras * 3 * w * h);
         let (mut ego, mut trajectory, mut token_in, mut token_out) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let text_len =
             examples.iter().map(|e| e.reasoning.len().saturating_sub(1)).max().unwrap_or(1).clamp(1, max_tokens);
         let (mut text_in, mut text_out) = (Vec::new(), Vec::new());
         for e in examples {
-            e.cameras.iter().for_each(|image| push_normalised_planes(image, &mut pixels));
             ego.extend(e.ego_features);
             trajectory.extend(trajectory_target(&e.future));
             let tokens = trajectory_tokens::encode(&e.future);
@@ -73,7 +80,6 @@ impl<B: Backend> Batch<B> {
             }
         }
         Self {
-            images: Tensor::from_data(TensorData::new(pixels, [n * cameras, 3, h, w]), device),
             ego_features: Tensor::from_data(TensorData::new(ego, [n, EGO_FEATURES]), device),
             trajectory: Tensor::from_data(TensorData::new(trajectory, [n, OUTPUTS]), device),
             trajectory_token_inputs: ints(token_in, [n, TOKENS], device),

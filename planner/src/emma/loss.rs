@@ -99,14 +99,28 @@ fn detection_loss<B: Backend>(model: &Emma<B>, ctx: &Context<B>, batch: &Batch<B
     class_loss + box_loss
 }
 
+/// What the model sees of a batch.
+#[derive(Debug, Clone)]
+pub enum Vision<B: Backend> {
+    /// The images (`[batch · cameras, 3, H, W]`) through the encoder, with
+    /// the rig's patch rays.
+    Images { images: Tensor<B, 4>, rays: Tensor<B, 3> },
+    /// Visual tokens computed before, by a frozen encoder: the decoder and
+    /// heads train alone, at a fraction of the cost.
+    Tokens(Tensor<B, 3>),
+}
+
 /// The weighted total and each computed head's loss.
 pub fn losses<B: Backend>(
     model: &Emma<B>,
     batch: &Batch<B>,
-    rays: Tensor<B, 3>,
+    vision: Vision<B>,
     weights: &LossWeights,
 ) -> (Tensor<B, 1>, Vec<(usize, Tensor<B, 1>)>) {
-    let ctx = model.context(batch.images.clone(), rays, batch.ego_features.clone());
+    let ctx = match vision {
+        Vision::Images { images, rays } => model.context(images, rays, batch.ego_features.clone()),
+        Vision::Tokens(visual) => model.context_of(visual, batch.ego_features.clone()),
+    };
     let mut heads = Vec::new();
     if weights.trajectory > 0.0 {
         let l1 = (model.trajectory(&ctx) - batch.trajectory.clone()).abs().mean();
@@ -145,11 +159,11 @@ pub fn train_step<B: AutodiffBackend, O: Optimizer<Emma<B>, B>>(
     model: Emma<B>,
     optimizer: &mut O,
     batch: &Batch<B>,
-    rays: Tensor<B, 3>,
+    vision: Vision<B>,
     weights: &LossWeights,
     learning_rate: f64,
 ) -> (Emma<B>, HeadLosses) {
-    let (total, heads) = losses(&model, batch, rays, weights);
+    let (total, heads) = losses(&model, batch, vision, weights);
     let values = head_values(&heads);
     let grads = GradientsParams::from_grads(total.backward(), &model);
     (optimizer.step(learning_rate, model, grads), values)

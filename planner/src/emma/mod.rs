@@ -56,8 +56,8 @@ pub fn load<B: Backend>(dir: &Path, stem: &str, device: &B::Device) -> Result<(E
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::batch::{Batch, Example};
-    use super::loss::{LossWeights, losses, train_step};
+    use super::batch::{Batch, Example, images_of};
+    use super::loss::{LossWeights, Vision, losses, train_step};
     use super::*;
     use burn::backend::Autodiff;
     use burn::optim::AdamConfig;
@@ -123,9 +123,10 @@ pub(crate) mod tests {
         let refs: Vec<&Example> = examples.iter().collect();
         let batch = Batch::<T>::of(&refs, config.reasoning_tokens, &device);
         let rays = patch_rays::<T>(&CameraRig::nuscenes_like(64, 32), 16, &device);
+        let vision = Vision::Images { images: images_of(&refs, &device), rays };
         let mut history = Vec::new();
         for _ in 0..40 {
-            let (m, heads) = train_step(model, &mut optimizer, &batch, rays.clone(), &LossWeights::ALL, 2e-3);
+            let (m, heads) = train_step(model, &mut optimizer, &batch, vision.clone(), &LossWeights::ALL, 2e-3);
             model = m;
             history.push(heads);
         }
@@ -135,7 +136,7 @@ pub(crate) mod tests {
             assert!(b < 0.6 * a, "{name}: loss {a} -> {b}");
         }
         // The weighted total is the sum of the heads at unit weights.
-        let (total, heads) = losses(&model, &batch, rays, &LossWeights::ALL);
+        let (total, heads) = losses(&model, &batch, vision, &LossWeights::ALL);
         let sum: f32 = heads.iter().map(|(_, l)| l.clone().into_scalar()).sum();
         assert!((total.into_scalar() - sum).abs() < 1e-4);
     }
@@ -147,10 +148,12 @@ pub(crate) mod tests {
         let config = tiny_config();
         let model = config.init::<CpuBackend>(&device);
         let examples = [example(1)];
-        let batch = Batch::<CpuBackend>::of(&examples.iter().collect::<Vec<_>>(), 40, &device);
+        let refs: Vec<&Example> = examples.iter().collect();
+        let batch = Batch::<CpuBackend>::of(&refs, 40, &device);
+        let images = images_of::<CpuBackend>(&refs, &device);
         let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
         let outputs = |m: &Emma<CpuBackend>| {
-            let ctx = m.context(batch.images.clone(), rays.clone(), batch.ego_features.clone());
+            let ctx = m.context(images.clone(), rays.clone(), batch.ego_features.clone());
             let (classes, boxes) = m.detect(&ctx);
             let plan: Tensor<CpuBackend, 2> = m.trajectory(&ctx);
             let text = m.generate_reasoning(&ctx, plan.clone(), 1, 2);
@@ -174,9 +177,10 @@ pub(crate) mod tests {
         CpuBackend::seed(&device, 9);
         let model = tiny_config().init::<CpuBackend>(&device);
         let examples = [example(2)];
-        let batch = Batch::<CpuBackend>::of(&examples.iter().collect::<Vec<_>>(), 40, &device);
+        let refs: Vec<&Example> = examples.iter().collect();
+        let batch = Batch::<CpuBackend>::of(&refs, 40, &device);
         let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
-        let ctx = model.context(batch.images.clone(), rays, batch.ego_features.clone());
+        let ctx = model.context(images_of(&refs, &device), rays, batch.ego_features.clone());
         let plan = model.trajectory(&ctx);
         // An unused id as the end, so that both run the full length.
         let generated = model.generate_reasoning(&ctx, plan.clone(), 1, u32::MAX);
