@@ -202,3 +202,43 @@ impl Planner for EmmaPlanner {
         Ok(Plan { timestamp_ns: obs.timestamp_ns, ego_pose: obs.ego.pose, trajectory, detections, reasoning })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vla_hal::compute::{Headroom, Verdict, device_profile};
+    use vla_perception::EncoderConfig;
+
+    #[test]
+    fn the_shipped_size_reports_its_cost_and_fits_the_smallest_orin() {
+        let config = EmmaConfig::new(EncoderConfig::new(), Tokenizer::new().vocabulary_size(), 256, 144);
+        let planner = EmmaPlanner::new(config.init(&Default::default()), config);
+        let cost = planner.cost().unwrap();
+        assert_eq!(cost.parameters, planner.model().num_params() as f64);
+        // Six cameras of 8x4 patches: about 0.1 GFLOP, dominated by the encoder.
+        let encoder = planner.model().encoder().flops(6, 256, 144);
+        assert!(cost.flops_per_frame > encoder && cost.flops_per_frame < 1.5 * encoder, "{cost:?}");
+        assert!((0.05e9..0.3e9).contains(&cost.flops_per_frame), "{cost:?}");
+        let h = Headroom::of(&cost, 10.0, &device_profile("orin-nx-16").unwrap());
+        assert_eq!(h.verdict, Verdict::Fits, "{h}");
+    }
+
+    #[test]
+    fn queries_answering_no_object_or_unsure_are_not_detections() {
+        let device = Default::default();
+        // Query 0: a pedestrian, sure; query 1: no object; query 2: a car at 0.25.
+        let mut logits = vec![0.0f32; 3 * CLASSES];
+        logits[4] = 8.0;
+        logits[CLASSES + NO_OBJECT] = 8.0;
+        logits[2 * CLASSES] = 0.5;
+        let mut boxes = vec![0.0f32; 3 * BOX_PARAMS];
+        boxes[0] = 0.9; // x = 9 m
+        boxes[7] = 1.0; // cos yaw
+        let logits = Tensor::<B, 3>::from_data(TensorData::new(logits, [1, 3, CLASSES]), &device);
+        let boxes = Tensor::<B, 3>::from_data(TensorData::new(boxes, [1, 3, BOX_PARAMS]), &device);
+        let found = detections_of(logits, boxes, MIN_DETECTION_SCORE).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].class, ObjectClass::Pedestrian);
+        assert!((found[0].bbox.center[0] - 9.0).abs() < 1e-5 && found[0].score > 0.99);
+    }
+}
