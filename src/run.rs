@@ -140,11 +140,6 @@ pub fn planner_by_name(spec: &str) -> Result<Box<dyn Planner>> {
     Ok(planner)
 }
 
-/// The stack with the named planner, the tracking controller and the guard.
-pub fn stack_for(planner: &str, guard: bool) -> Result<Stack> {
-    Ok(stack_with(planner_by_name(planner)?, guard))
-}
-
 /// The stack around a given planner.
 pub fn stack_with(planner: Box<dyn Planner>, guard: bool) -> Stack {
     let geometry = VehicleGeometry::default();
@@ -165,10 +160,13 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
 /// Drives `scenario` to its end; returns the simulator (for a last look)
 /// and the summary.
 pub fn run_scenario(scenario: Scenario, spec: &RunSpec, outputs: RunOutputs) -> Result<(Simulator, RunSummary)> {
-    let mut stack = stack_for(&spec.planner, spec.guard)?;
+    let planner = planner_by_name(&spec.planner)?;
+    let mut sim_config = spec.sim;
+    sim_config.render_cameras |= planner.uses_cameras();
+    let mut stack = stack_with(planner, spec.guard);
     let metadata = run_metadata(&scenario, spec);
     let scene = scene_context(&scenario);
-    let mut sim = Simulator::new(scenario, spec.sim).context("building the scenario")?;
+    let mut sim = Simulator::new(scenario, sim_config).context("building the scenario")?;
     let mut log = match outputs.mcap {
         Some(path) => Some(LogRecorder::create(path, metadata)?.with_reasoning_labels(scene)),
         None => None,

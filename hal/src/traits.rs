@@ -25,6 +25,11 @@ pub trait Planner {
     fn cost(&self) -> Option<ModelCost> {
         None
     }
+    /// Whether the planner reads the camera images: a simulator renders
+    /// them for such a planner even when nothing records them.
+    fn uses_cameras(&self) -> bool {
+        false
+    }
 }
 
 /// Turns the current plan into a command for the current ego state.

@@ -67,6 +67,71 @@ pub fn detections_of(
     Ok(out)
 }
 
+/// Distance under which a step has no direction of its own (m).
+const STANDING_STEP_M: f64 = 0.05;
+
+/// The model's waypoints as a plan the car can drive: a car in traffic
+/// does not reverse, so a waypoint behind the one before it (against the
+/// direction of travel) is held there — at a standstill the model's small
+/// noise around zero would otherwise point the path backwards.
+pub fn forward_only(trajectory: &Trajectory) -> Trajectory {
+    let mut out = *trajectory;
+    let (mut x, mut y, mut heading) = (0.0, 0.0, 0.0f64);
+    for w in out.waypoints.iter_mut() {
+        let (dx, dy) = (w.x - x, w.y - y);
+        if dx * heading.cos() + dy * heading.sin() < 0.0 {
+            (w.x, w.y) = (x, y);
+        } else if dx.hypot(dy) > STANDING_STEP_M {
+            heading = dy.atan2(dx);
+        }
+        w.heading = heading;
+        (x, y) = (w.x, w.y);
+    }
+    out
+}
+
+/// Acceleration and deceleration the model's speed profile is held to
+/// (m/s²), below the plan validator's limits: the learned profile is noisy
+/// where a car starts or stops, and a plan over a limit is refused whole.
+pub const MAX_PLAN_ACCEL_MPS2: f64 = 3.0;
+pub const MAX_PLAN_DECEL_MPS2: f64 = 8.0;
+
+/// The same path with a smoothed speed profile (a speed smoother's two
+/// passes): backwards, a slow waypoint slows the ones before it so that no
+/// step brakes harder than `MAX_PLAN_DECEL_MPS2` (braking earlier, never
+/// later); forwards, no step from the current `speed_mps` on speeds up by
+/// more than `MAX_PLAN_ACCEL_MPS2`. Only lowering speeds, the waypoints
+/// slide back along the path and never leave it.
+pub fn smooth_speeds(trajectory: &Trajectory, speed_mps: f64) -> Trajectory {
+    use vla_hal::trajectory::TRAJECTORY_STEP_S as DT;
+    let mut path = vec![(0.0, 0.0)];
+    path.extend(trajectory.waypoints.iter().map(|w| (w.x, w.y)));
+    let lengths: Vec<f64> = path.windows(2).map(|p| (p[1].0 - p[0].0).hypot(p[1].1 - p[0].1)).collect();
+    // Where a distance along the path lies on it.
+    let point_at = |mut s: f64| {
+        for (i, l) in lengths.iter().enumerate() {
+            if s <= *l || i + 1 == lengths.len() {
+                let f = if *l > 0.0 { (s / l).min(1.0) } else { 0.0 };
+                return (path[i].0 + f * (path[i + 1].0 - path[i].0), path[i].1 + f * (path[i + 1].1 - path[i].1));
+            }
+            s -= l;
+        }
+        (0.0, 0.0)
+    };
+    let mut speeds: Vec<f64> = lengths.iter().map(|l| l / DT).collect();
+    for i in (0..speeds.len().saturating_sub(1)).rev() {
+        speeds[i] = speeds[i].min(speeds[i + 1] + MAX_PLAN_DECEL_MPS2 * DT);
+    }
+    let mut out = *trajectory;
+    let (mut speed, mut travelled) = (speed_mps.max(0.0), 0.0);
+    for (w, wanted) in out.waypoints.iter_mut().zip(speeds) {
+        speed = wanted.min(speed + MAX_PLAN_ACCEL_MPS2 * DT);
+        travelled += speed * DT;
+        (w.x, w.y) = point_at(travelled);
+    }
+    forward_only(&out)
+}
+
 impl EmmaPlanner {
     /// The model saved in `dir` (`emma.json`, `emma.bin`).
     pub fn load(dir: &Path) -> Result<Self, String> {
@@ -187,15 +252,20 @@ impl Planner for EmmaPlanner {
         })
     }
 
+    fn uses_cameras(&self) -> bool {
+        true
+    }
+
     fn plan(&mut self, obs: &Observation) -> Result<Plan, HalError> {
         obs.ego.validate()?;
         self.history.push(obs.ego);
         let features = self.history.features(obs.route.command);
         let ctx = self.context(obs, &features)?;
-        let trajectory = match self.head {
+        let learned = match self.head {
             TrajectoryHead::Parallel => self.parallel_trajectory(&ctx)?,
             TrajectoryHead::Tokens => trajectory_tokens::decode(&self.model.generate_trajectory_tokens(&ctx)),
         };
+        let trajectory = smooth_speeds(&forward_only(&learned), obs.ego.speed_mps);
         let (class_logits, boxes) = self.model.detect(&ctx);
         let detections = detections_of(class_logits, boxes, MIN_DETECTION_SCORE)?;
         let reasoning = self.reasoning.then(|| self.reasoning_about(&ctx, &trajectory));
@@ -221,6 +291,56 @@ mod tests {
         assert!((0.05e9..0.3e9).contains(&cost.flops_per_frame), "{cost:?}");
         let h = Headroom::of(&cost, 10.0, &device_profile("orin-nx-16").unwrap());
         assert_eq!(h.verdict, Verdict::Fits, "{h}");
+    }
+
+    #[test]
+    fn a_plan_never_points_backwards() {
+        use vla_hal::Waypoint;
+        let mut t = Trajectory::default();
+        // Standing still with noise: a first waypoint 0.2 m behind.
+        let points = [(-0.2, 0.1), (0.3, 0.0), (1.0, 0.1), (0.8, 0.1), (2.0, 0.2), (3.0, 0.3), (4.0, 0.4), (5.0, 0.5)];
+        for (w, (x, y)) in t.waypoints.iter_mut().zip(points) {
+            *w = Waypoint { x, y, heading: 0.0 };
+        }
+        let f = forward_only(&t);
+        assert_eq!((f.waypoints[0].x, f.waypoints[0].y, f.waypoints[0].heading), (0.0, 0.0, 0.0));
+        assert_eq!((f.waypoints[3].x, f.waypoints[3].y), (1.0, 0.1), "held at the waypoint before");
+        assert!(f.waypoints.iter().all(|w| w.heading.abs() < 0.3), "{f:?}");
+        assert_eq!((f.waypoints[7].x, f.waypoints[7].y), (5.0, 0.5), "forward waypoints stay");
+    }
+
+    #[test]
+    fn speeds_are_held_to_the_limits_along_the_same_path() {
+        use vla_hal::Waypoint;
+        let mut t = Trajectory::default();
+        // From rest, 2 m then 2 m more every half second: 8 m/s² at first.
+        for (i, w) in t.waypoints.iter_mut().enumerate() {
+            *w = Waypoint { x: 2.0 * (i + 1) as f64, y: 0.1 * (i + 1) as f64, heading: 0.0 };
+        }
+        let limited = smooth_speeds(&t, 0.0);
+        let mut previous = (0.0, 0.0, 0.0);
+        for w in &limited.waypoints {
+            let speed = (w.x - previous.0).hypot(w.y - previous.1) / 0.5;
+            assert!(speed - previous.2 <= MAX_PLAN_ACCEL_MPS2 * 0.5 + 1e-9, "{limited:?}");
+            assert!((w.y - 0.05 * w.x).abs() < 1e-9, "on the same path: {w:?}");
+            previous = (w.x, w.y, speed);
+        }
+        assert!((limited.waypoints[0].x.hypot(limited.waypoints[0].y) - 0.75).abs() < 1e-9);
+        // A profile within the limits is left as it is.
+        let same = smooth_speeds(&t, 4.0);
+        assert!((same.waypoints[7].x - 16.0).abs() < 1e-9, "{same:?}");
+        // A sudden stop after 3 s at 10 m/s: the braking starts earlier.
+        let mut stop = Trajectory::default();
+        for (i, w) in stop.waypoints.iter_mut().enumerate() {
+            *w = Waypoint { x: 5.0 * (i + 1).min(6) as f64, y: 0.0, heading: 0.0 };
+        }
+        let smoothed = smooth_speeds(&stop, 10.0);
+        let x: Vec<f64> = std::iter::once(0.0).chain(smoothed.waypoints.iter().map(|w| w.x)).collect();
+        let speeds: Vec<f64> = x.windows(2).map(|p| (p[1] - p[0]) / 0.5).collect();
+        for pair in speeds.windows(2) {
+            assert!(pair[0] - pair[1] <= MAX_PLAN_DECEL_MPS2 * 0.5 + 1e-9, "{speeds:?}");
+        }
+        assert!(x[8] <= 30.0 + 1e-9, "never past where the model stops: {x:?}");
     }
 
     #[test]
