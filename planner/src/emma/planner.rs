@@ -69,20 +69,29 @@ pub fn detections_of(
 
 /// Distance under which a step has no direction of its own (m).
 const STANDING_STEP_M: f64 = 0.05;
+/// Largest turn of the path from one waypoint to the next (rad), below
+/// the plan validator's limit: near a standstill the steps are short and
+/// the model's lateral noise would otherwise swing them around.
+pub const MAX_TURN_PER_STEP_RAD: f64 = 0.5;
 
-/// The model's waypoints as a plan the car can drive: a car in traffic
+/// The model's waypoints as a path the car can drive: a car in traffic
 /// does not reverse, so a waypoint behind the one before it (against the
 /// direction of travel) is held there — at a standstill the model's small
-/// noise around zero would otherwise point the path backwards.
+/// noise around zero would otherwise point the path backwards — and each
+/// step turns at most `MAX_TURN_PER_STEP_RAD` from the one before (the
+/// step keeps its length).
 pub fn forward_only(trajectory: &Trajectory) -> Trajectory {
     let mut out = *trajectory;
     let (mut x, mut y, mut heading) = (0.0, 0.0, 0.0f64);
     for w in out.waypoints.iter_mut() {
         let (dx, dy) = (w.x - x, w.y - y);
+        let length = dx.hypot(dy);
         if dx * heading.cos() + dy * heading.sin() < 0.0 {
             (w.x, w.y) = (x, y);
-        } else if dx.hypot(dy) > STANDING_STEP_M {
-            heading = dy.atan2(dx);
+        } else if length > STANDING_STEP_M {
+            let turn = vla_hal::ego::wrap_angle(dy.atan2(dx) - heading);
+            heading += turn.clamp(-MAX_TURN_PER_STEP_RAD, MAX_TURN_PER_STEP_RAD);
+            (w.x, w.y) = (x + length * heading.cos(), y + length * heading.sin());
         }
         w.heading = heading;
         (x, y) = (w.x, w.y);
@@ -306,6 +315,14 @@ mod tests {
         assert_eq!((f.waypoints[0].x, f.waypoints[0].y, f.waypoints[0].heading), (0.0, 0.0, 0.0));
         assert_eq!((f.waypoints[3].x, f.waypoints[3].y), (1.0, 0.1), "held at the waypoint before");
         assert!(f.waypoints.iter().all(|w| w.heading.abs() < 0.3), "{f:?}");
+        // A sharp swing of a short step is limited, the step's length kept.
+        let mut swing = t;
+        swing.waypoints[0] = vla_hal::Waypoint { x: 0.2, y: 0.0, heading: 0.0 };
+        swing.waypoints[1] = vla_hal::Waypoint { x: 0.2, y: 0.3, heading: 0.0 };
+        let f = forward_only(&swing);
+        assert!((f.waypoints[1].heading - MAX_TURN_PER_STEP_RAD).abs() < 1e-12, "{f:?}");
+        let step = (f.waypoints[1].x - 0.2).hypot(f.waypoints[1].y);
+        assert!((step - 0.3).abs() < 1e-12);
         assert_eq!((f.waypoints[7].x, f.waypoints[7].y), (5.0, 0.5), "forward waypoints stay");
     }
 
