@@ -73,13 +73,19 @@ const STANDING_STEP_M: f64 = 0.05;
 /// the plan validator's limit: near a standstill the steps are short and
 /// the model's lateral noise would otherwise swing them around.
 pub const MAX_TURN_PER_STEP_RAD: f64 = 0.5;
+/// Largest lateral acceleration the path asks for (m/s²), below the plan
+/// validator's limit: at speed, the model's centimetres of lateral noise
+/// are a curvature the car cannot take comfortably.
+pub const MAX_PLAN_LATERAL_ACCEL_MPS2: f64 = 2.5;
 
 /// The model's waypoints as a path the car can drive: a car in traffic
 /// does not reverse, so a waypoint behind the one before it (against the
 /// direction of travel) is held there — at a standstill the model's small
 /// noise around zero would otherwise point the path backwards — and each
-/// step turns at most `MAX_TURN_PER_STEP_RAD` from the one before (the
-/// step keeps its length).
+/// step turns at most `MAX_TURN_PER_STEP_RAD` from the one before, and at
+/// speed no more than `MAX_PLAN_LATERAL_ACCEL_MPS2` allows (a turn θ over a
+/// step of speed v in time T is a lateral acceleration of about v·θ/T);
+/// the step keeps its length.
 pub fn forward_only(trajectory: &Trajectory) -> Trajectory {
     let mut out = *trajectory;
     let (mut x, mut y, mut heading) = (0.0, 0.0, 0.0f64);
@@ -89,8 +95,11 @@ pub fn forward_only(trajectory: &Trajectory) -> Trajectory {
         if dx * heading.cos() + dy * heading.sin() < 0.0 {
             (w.x, w.y) = (x, y);
         } else if length > STANDING_STEP_M {
+            use vla_hal::trajectory::TRAJECTORY_STEP_S as DT;
+            let speed = length / DT;
+            let limit = MAX_TURN_PER_STEP_RAD.min(MAX_PLAN_LATERAL_ACCEL_MPS2 * DT / speed);
             let turn = vla_hal::ego::wrap_angle(dy.atan2(dx) - heading);
-            heading += turn.clamp(-MAX_TURN_PER_STEP_RAD, MAX_TURN_PER_STEP_RAD);
+            heading += turn.clamp(-limit, limit);
             (w.x, w.y) = (x + length * heading.cos(), y + length * heading.sin());
         }
         w.heading = heading;
@@ -323,6 +332,15 @@ mod tests {
         assert!((f.waypoints[1].heading - MAX_TURN_PER_STEP_RAD).abs() < 1e-12, "{f:?}");
         let step = (f.waypoints[1].x - 0.2).hypot(f.waypoints[1].y);
         assert!((step - 0.3).abs() < 1e-12);
+        // At 25 m/s, a 0.2 rad swing would be 10 m/s² sideways: 2.5 allowed.
+        let mut fast = Trajectory::default();
+        for (i, w) in fast.waypoints.iter_mut().enumerate() {
+            let y = if i == 3 { 2.5 } else { 0.0 };
+            *w = vla_hal::Waypoint { x: 12.5 * (i + 1) as f64, y, heading: 0.0 };
+        }
+        let g = forward_only(&fast);
+        let turn = (g.waypoints[3].heading - g.waypoints[2].heading).abs();
+        assert!((turn - MAX_PLAN_LATERAL_ACCEL_MPS2 * 0.5 / 25.0).abs() < 1e-3, "{g:?}");
         assert_eq!((f.waypoints[7].x, f.waypoints[7].y), (5.0, 0.5), "forward waypoints stay");
     }
 
