@@ -119,27 +119,13 @@ pub const MODEL_NAME: &str = "ego-mlp";
 
 /// Saves the weights and config into `dir`.
 pub fn save<B: Backend>(model: &EgoMlp<B>, config: &EgoMlpConfig, dir: &std::path::Path) -> Result<(), String> {
-    use burn::record::{BinFileRecorder, FullPrecisionSettings};
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    // A new best replaces the last one.
-    let _ = std::fs::remove_file(dir.join(format!("{MODEL_NAME}.bin")));
-    let json = dir.join(format!("{MODEL_NAME}.json"));
-    config.save(&json).map_err(|e| format!("{}: {e}", json.display()))?;
-    model
-        .clone()
-        .save_file(dir.join(MODEL_NAME), &BinFileRecorder::<FullPrecisionSettings>::new())
-        .map_err(|e| format!("{}: {e}", dir.join(MODEL_NAME).display()))
+    crate::weights::save(model, config, dir, MODEL_NAME)
 }
 
 /// Loads a model saved by [`save`].
 pub fn load<B: Backend>(dir: &std::path::Path, device: &B::Device) -> Result<EgoMlp<B>, String> {
-    use burn::record::{BinFileRecorder, FullPrecisionSettings};
-    let json = dir.join(format!("{MODEL_NAME}.json"));
-    let config = EgoMlpConfig::load(&json).map_err(|e| format!("{}: {e}", json.display()))?;
-    config
-        .init::<B>(device)
-        .load_file(dir.join(MODEL_NAME), &BinFileRecorder::<FullPrecisionSettings>::new(), device)
-        .map_err(|e| format!("{}.bin: {e}", dir.join(MODEL_NAME).display()))
+    let config: EgoMlpConfig = crate::weights::load_config(dir, MODEL_NAME)?;
+    crate::weights::load_weights(config.init::<B>(device), dir, MODEL_NAME, device)
 }
 
 /// The ego-MLP as a planner: it keeps the ego's history itself.

@@ -9,6 +9,7 @@ pub mod ego_mlp;
 pub mod emma;
 pub mod features;
 pub mod matching;
+pub mod weights;
 
 pub use baselines::ConstantVelocityPlanner;
 pub use controller::{TrackerConfig, TrajectoryTracker};

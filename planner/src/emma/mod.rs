@@ -13,9 +13,6 @@ pub mod trajectory_tokens;
 
 use std::path::Path;
 
-use burn::config::Config;
-use burn::module::Module;
-use burn::record::{BinFileRecorder, FullPrecisionSettings};
 use burn::tensor::backend::Backend;
 
 pub use config::EmmaConfig;
@@ -33,24 +30,13 @@ pub fn save<B: Backend>(model: &Emma<B>, config: &EmmaConfig, dir: &Path) -> Res
 
 /// Saves under another file stem (a checkpoint beside the best weights).
 pub fn save_as<B: Backend>(model: &Emma<B>, config: &EmmaConfig, dir: &Path, stem: &str) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let _ = std::fs::remove_file(dir.join(format!("{stem}.bin")));
-    let json = dir.join(format!("{stem}.json"));
-    config.save(&json).map_err(|e| format!("{}: {e}", json.display()))?;
-    model
-        .clone()
-        .save_file(dir.join(stem), &BinFileRecorder::<FullPrecisionSettings>::new())
-        .map_err(|e| format!("{}.bin: {e}", dir.join(stem).display()))
+    crate::weights::save(model, config, dir, stem)
 }
 
 /// Loads a model saved by [`save`] / [`save_as`].
 pub fn load<B: Backend>(dir: &Path, stem: &str, device: &B::Device) -> Result<(Emma<B>, EmmaConfig), String> {
-    let json = dir.join(format!("{stem}.json"));
-    let config = EmmaConfig::load(&json).map_err(|e| format!("{}: {e}", json.display()))?;
-    let model = config
-        .init::<B>(device)
-        .load_file(dir.join(stem), &BinFileRecorder::<FullPrecisionSettings>::new(), device)
-        .map_err(|e| format!("{}.bin: {e}", dir.join(stem).display()))?;
+    let config: EmmaConfig = crate::weights::load_config(dir, stem)?;
+    let model = crate::weights::load_weights(config.init::<B>(device), dir, stem, device)?;
     Ok((model, config))
 }
 
