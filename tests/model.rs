@@ -4,7 +4,17 @@
 
 mod common;
 
+use std::path::Path;
+use std::process::Output;
+
 use common::{build_small_dataset, out_dir, vla};
+
+/// `vla train` on `data` with `config` into `out`, plus `extra` arguments.
+fn train(data: &Path, config: &Path, out: &Path, extra: &[&str]) -> Output {
+    let paths = [data, config, out].map(|p| p.to_str().expect("a UTF-8 temp path"));
+    let args = ["train", "--data", paths[0], "--config", paths[1], "--out", paths[2]];
+    vla(&[&args[..], extra].concat())
+}
 
 #[test]
 fn train_then_evaluate_open_loop() {
@@ -18,15 +28,7 @@ fn train_then_evaluate_open_loop() {
     )
     .unwrap();
     let run = dir.join("run");
-    let out = vla(&[
-        "train",
-        "--data",
-        data.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        run.to_str().unwrap(),
-    ]);
+    let out = train(&data, &config, &run, &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4, "a header and three epochs: {csv}");
@@ -56,15 +58,7 @@ fn train_then_evaluate_open_loop() {
         "model = \"ego-mlp\"\nepochs = 3\nbatch_size = 32\nlearning_rate = 0.001\nseed = 3\nlayers = 4\n",
     )
     .unwrap();
-    let out = vla(&[
-        "train",
-        "--data",
-        data.to_str().unwrap(),
-        "--config",
-        bad.to_str().unwrap(),
-        "--out",
-        run.to_str().unwrap(),
-    ]);
+    let out = train(&data, &bad, &run, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("layers"), "{err}");
 }
@@ -91,19 +85,14 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
     let data = dir.join("data");
     build_small_dataset(&data, 22);
     let run = dir.join("run");
-    let train = |epochs: usize, resume: bool| {
+    let run_training = |epochs: usize, resume: bool| {
         let config = dir.join(format!("train-{epochs}.toml"));
         std::fs::write(&config, tiny_emma_config(epochs)).unwrap();
-        let mut args = vec!["train", "--data", data.to_str().unwrap(), "--config", config.to_str().unwrap()];
-        args.extend(["--out", run.to_str().unwrap()]);
-        if resume {
-            args.push("--resume");
-        }
-        let out = vla(&args);
+        let out = train(&data, &config, &run, if resume { &["--resume"] } else { &[] });
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).to_string()
     };
-    let stdout = train(1, false);
+    let stdout = run_training(1, false);
     assert!(stdout.contains("detection: val loss"), "the forgetting report: {stdout}");
     let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
     assert_eq!(csv.lines().count(), 7, "a header, train and val lines of three epochs: {csv}");
@@ -111,7 +100,7 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
         assert!(run.join(file).is_file(), "{file}");
     }
     // One more epoch of the frozen-encoder phase, resumed from the checkpoint.
-    let stdout = train(2, true);
+    let stdout = run_training(2, true);
     assert!(stdout.contains("resuming after epoch 3"), "{stdout}");
     let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
     assert_eq!(csv.lines().count(), 9, "epoch 4 appended: {csv}");
