@@ -154,18 +154,21 @@ impl Recorder {
                 .with_radii([0.25]),
             )?;
         }
-        if let Some(plan) = &out.new_plan {
+        // A plan the guard refused is drawn too, in red, with what the
+        // planner saw and said: the reason the car is not following it.
+        let shown = out.new_plan.as_ref().map(|p| (p, false)).or(out.refused_plan.as_ref().map(|p| (p, true)));
+        if let Some((plan, refused)) = shown {
             if let Some(road) = &self.road {
                 road.log_around(rec, &ego)?;
             }
             let strip: Vec<[f32; 3]> = std::iter::once([0.0, 0.0, 0.2])
                 .chain(plan.trajectory.waypoints.iter().map(|w| [w.x as f32, w.y as f32, 0.2]))
                 .collect();
+            let colour =
+                if refused { rerun::Color::from_rgb(255, 40, 40) } else { rerun::Color::from_rgb(0, 255, 255) };
             rec.log(
                 "world/ego/plan",
-                &rerun::LineStrips3D::new([strip.clone()])
-                    .with_colors([rerun::Color::from_rgb(0, 255, 255)])
-                    .with_radii([0.15]),
+                &rerun::LineStrips3D::new([strip.clone()]).with_colors([colour]).with_radii([0.15]),
             )?;
             rec.log("world/ego/plan/waypoints", &rerun::Points3D::new(strip).with_radii([0.3]))?;
             log_detections(rec, &obs.rig, &plan.detections)?;

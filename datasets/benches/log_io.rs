@@ -42,7 +42,7 @@ fn drive() -> Result<Vec<(Observation, StackOutput)>, Box<dyn std::error::Error>
         });
         sim.actuate(&command)?;
         let new_plan = (ticks.len() % 2 == 0).then_some(plan);
-        ticks.push((obs, StackOutput { new_plan, command, guard: status }));
+        ticks.push((obs, StackOutput { new_plan, refused_plan: None, command, guard: status }));
     }
     Ok(ticks)
 }

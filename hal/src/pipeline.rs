@@ -53,8 +53,12 @@ pub struct SourceEvent {
 /// What the stack decided in one control tick.
 #[derive(Debug, Clone, Serialize)]
 pub struct StackOutput {
-    /// The plan made this tick, if a planning cycle ran.
+    /// The plan made this tick, if a planning cycle ran and the guard
+    /// accepted it.
     pub new_plan: Option<Plan>,
+    /// The plan made this tick that the guard refused (never followed;
+    /// kept so that a recording shows what the planner wanted and why).
+    pub refused_plan: Option<Plan>,
     pub command: GuardedCommand,
     pub guard: GuardStatus,
 }
@@ -82,7 +86,7 @@ impl ControlStack {
         obs: &Observation,
         planned: Option<Result<Plan, HalError>>,
     ) -> (StackOutput, Option<HalError>) {
-        let mut new_plan = None;
+        let (mut new_plan, mut refused_plan) = (None, None);
         let mut planner_error = None;
         match planned {
             // Only a plan the guard accepts is followed; a rejected one
@@ -92,7 +96,10 @@ impl ControlStack {
                     self.plan = Some(plan.clone());
                     new_plan = Some(plan);
                 }
-                Err(reason) => planner_error = Some(HalError::Device { device: "plan validator".to_string(), reason }),
+                Err(reason) => {
+                    planner_error = Some(HalError::Device { device: "plan validator".to_string(), reason });
+                    refused_plan = Some(plan);
+                }
             },
             Some(Err(e)) => planner_error = Some(e),
             None => {}
@@ -105,7 +112,7 @@ impl ControlStack {
             plan: self.plan.as_ref(),
             obstacles: obs.guard_obstacles.as_ref().map(|(t, o)| (*t, o.as_slice())),
         });
-        (StackOutput { new_plan, command, guard }, planner_error)
+        (StackOutput { new_plan, refused_plan, command, guard }, planner_error)
     }
 }
 
@@ -173,4 +180,51 @@ pub fn run_loop<V: SensorSource + Actuator + ?Sized>(
         ticks += 1;
     }
     Ok(ticks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ego::{ControlCommand, Pose2D, VehicleGeometry};
+    use crate::guard::GuardConfig;
+    use crate::trajectory::Trajectory;
+
+    /// Holds speed: the controller is not under test here.
+    struct Coast;
+    impl Controller for Coast {
+        fn control(&mut self, _plan: &Plan, ego: &EgoState) -> ControlCommand {
+            ControlCommand { timestamp_ns: ego.timestamp_ns, acceleration_mps2: 0.0, steering_angle_rad: 0.0 }
+        }
+    }
+
+    fn plan_along(speed_mps: f64) -> Plan {
+        let trajectory = Trajectory::of_future_poses(&Pose2D::default(), |t| Pose2D::new(speed_mps * t, 0.0, 0.0));
+        Plan { timestamp_ns: 0, ego_pose: Pose2D::default(), trajectory, detections: vec![], reasoning: None }
+    }
+
+    #[test]
+    fn an_accepted_plan_is_followed_and_a_refused_one_is_reported_but_not_followed() {
+        let mut stack =
+            ControlStack::new(Box::new(Coast), EmergencyGuard::new(GuardConfig::default(), VehicleGeometry::default()));
+        let obs = Observation {
+            timestamp_ns: 0,
+            ego: EgoState::cruising_at_origin(10.0),
+            cameras: vec![],
+            rig: Arc::new(CameraRig { cameras: vec![] }),
+            route: Route::default(),
+            guard_obstacles: Some((0, vec![])),
+            ground_truth: None,
+            events: vec![],
+        };
+        let (out, error) = stack.tick(&obs, Some(Ok(plan_along(10.0))));
+        assert!(out.new_plan.is_some() && out.refused_plan.is_none() && error.is_none());
+        // A waypoint that is not a number: the validator refuses the plan.
+        let mut broken = plan_along(8.0);
+        broken.trajectory.waypoints[3].x = f64::NAN;
+        let (out, error) = stack.tick(&obs, Some(Ok(broken)));
+        assert!(out.new_plan.is_none(), "a refused plan is never the one followed");
+        assert_eq!(out.refused_plan.map(|p| p.trajectory.waypoints[0].x), Some(4.0));
+        assert!(error.is_some_and(|e| e.to_string().contains("plan validator")));
+        assert_eq!(stack.plan.as_ref().map(|p| p.trajectory.waypoints[0].x), Some(5.0), "the last accepted plan stays");
+    }
 }
