@@ -1,18 +1,21 @@
 //! `vla bench`: latency of the shipped model's stages on this machine, on
 //! six real rendered camera frames: the encoder (preprocessing included),
-//! the parallel trajectory head, the detection head, one token of the
-//! token trajectory head, one reasoning token, and the full planning step
-//! (encoder + trajectory + detections); median and p99 over the runs, the
-//! token-head / parallel-head time ratio, parameters and FLOPs per frame.
+//! the context (prompt tokens and the decoder's cross-attention keys and
+//! values, computed once and read by every head), the parallel trajectory
+//! head, the detection head, one token of the token trajectory head, one
+//! reasoning token, and the full planning step (encoder + context +
+//! trajectory + detections); median and p99 over the runs, the token-head /
+//! parallel-head time ratio, parameters and FLOPs per frame.
 
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 use burn::module::Module;
+use burn::tensor::backend::Backend;
 use serde::Serialize;
-use vla_explain::tokenizer::{BOS, EOS};
-use vla_hal::{Observation, Route};
+use vla_hal::Observation;
+use vla_perception::backend::CpuBackend;
 use vla_planner::emma::planner::EmmaPlanner;
 use vla_planner::features::EgoHistory;
 use vla_sim_bridge::SimConfig;
@@ -45,6 +48,8 @@ pub struct BenchReport {
     pub image_height: usize,
     pub runs: usize,
     pub encoder: Latency,
+    /// Prompt tokens and the memory keys and values the heads share.
+    pub context: Latency,
     pub parallel_trajectory: Latency,
     pub detection: Latency,
     /// One token of the token trajectory head (its 16 tokens / 16).
@@ -55,7 +60,7 @@ pub struct BenchReport {
     pub reasoning_token: Latency,
     /// Tokens of the benchmarked reasoning text.
     pub reasoning_tokens: usize,
-    /// Encoder + parallel trajectory + detections.
+    /// Encoder + context + parallel trajectory + detections.
     pub full_step: Latency,
     /// Median token-head trajectory time / median parallel-head time.
     pub token_over_parallel: f64,
@@ -63,10 +68,13 @@ pub struct BenchReport {
     pub flops_per_frame: f64,
 }
 
-fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+/// `f`'s result and its time, the device's queue drained (a no-op on the
+/// eager CPU backend; a GPU backend returns before its kernels finish).
+fn timed<T>(f: impl FnOnce() -> T) -> Result<(T, f64)> {
     let start = Instant::now();
     let out = f();
-    (out, start.elapsed().as_secs_f64())
+    CpuBackend::sync(&Default::default()).map_err(|e| anyhow::anyhow!("device: {e:?}"))?;
+    Ok((out, start.elapsed().as_secs_f64()))
 }
 
 pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
@@ -91,7 +99,7 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
         ego: sim.world.ego_state(),
         cameras: sim.render_cameras(),
         rig: sim.rig().clone(),
-        route: Route::default(),
+        route: sim.world.route_input(),
         guard_obstacles: None,
         ground_truth: None,
         events: Vec::new(),
@@ -100,34 +108,31 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
     history.push(obs.ego);
     let features = history.features(obs.route.command);
     let model = planner.model();
-    let mut t: [Vec<f64>; 6] = Default::default();
+    let mut t: [Vec<f64>; 7] = Default::default();
     let mut reasoning_tokens = 0;
     // One warm-up run, not counted.
     for run in 0..=runs {
-        let (ctx, encoder) = timed(|| {
-            let ctx = planner.context(&obs, &features);
-            ctx.inspect(|c| {
-                let _ = c.memory.clone().into_data();
-            })
-        });
-        let ctx = ctx?;
-        let (_, parallel) = timed(|| model.trajectory(&ctx).into_data());
+        let (visual, encoder) = timed(|| planner.visual_tokens(&obs))?;
+        let visual = visual?;
+        let (ctx, context) = timed(|| planner.context_of(visual, &obs, &features))?;
+        let (_, parallel) = timed(|| model.trajectory(&ctx).into_data())?;
         let (_, detection) = timed(|| {
             let (classes, boxes) = model.detect(&ctx);
             (classes.into_data(), boxes.into_data())
-        });
-        let (_, tokens) = timed(|| model.generate_trajectory_tokens(&ctx));
-        let plan = model.trajectory(&ctx);
-        let (text, reasoning) = timed(|| model.generate_reasoning(&ctx, plan, BOS, EOS));
+        })?;
+        let (_, tokens) = timed(|| model.generate_trajectory_tokens(&ctx))?;
+        let plan = planner.parallel_trajectory(&ctx).map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
+        let (text, reasoning) = timed(|| planner.reasoning_tokens(&ctx, &plan, obs.ego.speed_mps))?;
         if run > 0 {
             reasoning_tokens = text.len();
             for (k, v) in [
                 encoder,
+                context,
                 parallel,
                 detection,
                 tokens,
                 reasoning / text.len().max(1) as f64,
-                encoder + parallel + detection,
+                encoder + context + parallel + detection,
             ]
             .into_iter()
             .enumerate()
@@ -136,7 +141,7 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
             }
         }
     }
-    let [encoder, parallel, detection, tokens, reasoning, full] = t;
+    let [encoder, context, parallel, detection, tokens, reasoning, full] = t;
     let per_token: Vec<f64> = tokens.iter().map(|s| s / vla_planner::emma::trajectory_tokens::TOKENS as f64).collect();
     let (parallel, tokens) = (Latency::of(parallel), Latency::of(tokens));
     let report = BenchReport {
@@ -146,6 +151,7 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
         image_height: config.image_height,
         runs,
         encoder: Latency::of(encoder),
+        context: Latency::of(context),
         token_over_parallel: tokens.median_ms / parallel.median_ms,
         parallel_trajectory: parallel,
         detection: Latency::of(detection),
@@ -177,12 +183,13 @@ fn print(r: &BenchReport) {
     );
     for (name, l) in [
         ("encoder", &r.encoder),
+        ("context (prompt, memory keys)", &r.context),
         ("parallel trajectory head", &r.parallel_trajectory),
         ("detection head", &r.detection),
         ("token head, one token", &r.trajectory_token),
         ("token head, whole trajectory", &r.token_trajectory),
         ("reasoning, one token", &r.reasoning_token),
-        ("full step (enc + traj + det)", &r.full_step),
+        ("full step (enc+ctx+traj+det)", &r.full_step),
     ] {
         println!("  {name:<30} median {:>8.3} ms   p99 {:>8.3} ms", l.median_ms, l.p99_ms);
     }

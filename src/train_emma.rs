@@ -23,13 +23,14 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use vla_datasets::{Dataset, LogSamples, Sample, Split};
 use vla_explain::Tokenizer;
+use vla_hal::Route;
 use vla_perception::backend::CpuBackend;
 use vla_perception::{EncoderConfig, patch_rays};
 use vla_planner::emma::batch::{Batch, Example, images_of};
 use vla_planner::emma::boxes::in_range;
 use vla_planner::emma::loss::{HeadLosses, LossWeights, Vision, head_values, losses, train_step};
 use vla_planner::emma::{self, Emma, EmmaConfig};
-use vla_planner::features::ego_features;
+use vla_planner::features::{ego_features, prompt_features};
 
 use crate::run::parallel_map;
 
@@ -116,7 +117,7 @@ fn examples(dataset: &Dataset, split: Split, stride: usize, tokenizer: &Tokenize
 }
 
 fn example_of(s: &Sample, tokenizer: &Tokenizer) -> Result<Option<Example>> {
-    let Some(future) = s.future else { return Ok(None) };
+    let (Some(future), Some(ego)) = (s.future, s.ego()) else { return Ok(None) };
     let Some(text) = &s.reasoning else {
         bail!("no reasoning label (/ground_truth/reasoning): rebuild the dataset with `vla dataset build`")
     };
@@ -124,7 +125,12 @@ fn example_of(s: &Sample, tokenizer: &Tokenizer) -> Result<Option<Example>> {
     objects.sort_by(|a, b| a.1.center[0].hypot(a.1.center[1]).total_cmp(&b.1.center[0].hypot(b.1.center[1])));
     Ok(Some(Example {
         cameras: s.cameras.iter().map(|f| f.image.clone()).collect(),
-        ego_features: ego_features(&s.ego_history, s.command),
+        // A log without a route is a drive without a map: no route numbers.
+        prompt_features: prompt_features(
+            &ego_features(&s.ego_history, s.command),
+            s.route.as_ref().unwrap_or(&Route::default()),
+        ),
+        speed_mps: ego.speed_mps,
         future,
         objects,
         reasoning: tokenizer.encode(text),

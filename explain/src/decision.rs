@@ -84,7 +84,7 @@ const CURVE_RAD: f64 = 0.17;
 const LANE_CHANGE_M: f64 = 2.0;
 
 /// Speed along the trajectory over its last step (m/s).
-fn final_speed(t: &Trajectory) -> f64 {
+pub fn final_speed(t: &Trajectory) -> f64 {
     let (a, b) = (t.waypoints[TRAJECTORY_STEPS - 2], t.waypoints[TRAJECTORY_STEPS - 1]);
     (b.x - a.x).hypot(b.y - a.y) / TRAJECTORY_STEP_S
 }

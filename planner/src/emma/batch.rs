@@ -7,16 +7,20 @@ use vla_hal::{Box3D, ObjectClass, RgbImage, Trajectory};
 use vla_perception::push_normalised_planes;
 
 use super::boxes::{self, BOX_PARAMS};
+use super::plan_features::{PLAN_FEATURES, plan_features};
 use super::trajectory_tokens::{self, TOKENS};
 use crate::ego_mlp::{OUTPUTS, trajectory_target};
-use crate::features::EGO_FEATURES;
+use crate::features::PROMPT_FEATURES;
 
 /// One frame with its labels.
 #[derive(Debug, Clone)]
 pub struct Example {
     /// One image per rig camera, in rig order.
     pub cameras: Vec<RgbImage>,
-    pub ego_features: [f32; EGO_FEATURES],
+    /// The ego status and the route ([`crate::features::prompt_features`]).
+    pub prompt_features: [f32; PROMPT_FEATURES],
+    /// The ego's speed now (m/s).
+    pub speed_mps: f64,
     /// The ego's actual next 4 s.
     pub future: Trajectory,
     /// True objects within the detection range, nearest first.
@@ -29,9 +33,11 @@ pub struct Example {
 /// [`images_of`]); objects stay on the host for matching.
 #[derive(Debug, Clone)]
 pub struct Batch<B: Backend> {
-    pub ego_features: Tensor<B, 2>,
+    pub prompt_features: Tensor<B, 2>,
     /// Parallel-head targets `[batch, 16]`.
     pub trajectory: Tensor<B, 2>,
+    /// The true plan as the reasoning reads it `[batch, PLAN_FEATURES]`.
+    pub plan: Tensor<B, 2>,
     /// Token head: inputs (start token, then coordinates) and targets.
     pub trajectory_token_inputs: Tensor<B, 2, Int>,
     pub trajectory_token_targets: Tensor<B, 2, Int>,
@@ -63,13 +69,15 @@ impl<B: Backend> Batch<B> {
     /// The batch of `examples`; reasoning texts are cut to `max_tokens`.
     pub fn of(examples: &[&Example], max_tokens: usize, device: &B::Device) -> Self {
         let n = examples.len();
-        let (mut ego, mut trajectory, mut token_in, mut token_out) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut prompt, mut trajectory, mut plan) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut token_in, mut token_out) = (Vec::new(), Vec::new());
         let text_len =
             examples.iter().map(|e| e.reasoning.len().saturating_sub(1)).max().unwrap_or(1).clamp(1, max_tokens);
         let (mut text_in, mut text_out) = (Vec::new(), Vec::new());
         for e in examples {
-            ego.extend(e.ego_features);
+            prompt.extend(e.prompt_features);
             trajectory.extend(trajectory_target(&e.future));
+            plan.extend(plan_features(e.speed_mps, &e.future));
             let tokens = trajectory_tokens::encode(&e.future);
             token_in.push(trajectory_tokens::START as i64);
             token_in.extend(tokens[..TOKENS - 1].iter().map(|&t| t as i64));
@@ -80,8 +88,9 @@ impl<B: Backend> Batch<B> {
             }
         }
         Self {
-            ego_features: Tensor::from_data(TensorData::new(ego, [n, EGO_FEATURES]), device),
+            prompt_features: Tensor::from_data(TensorData::new(prompt, [n, PROMPT_FEATURES]), device),
             trajectory: Tensor::from_data(TensorData::new(trajectory, [n, OUTPUTS]), device),
+            plan: Tensor::from_data(TensorData::new(plan, [n, PLAN_FEATURES]), device),
             trajectory_token_inputs: ints(token_in, [n, TOKENS], device),
             trajectory_token_targets: ints(token_out, [n, TOKENS], device),
             objects: examples

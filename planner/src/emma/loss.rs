@@ -118,8 +118,8 @@ pub fn losses<B: Backend>(
     weights: &LossWeights,
 ) -> (Tensor<B, 1>, Vec<(usize, Tensor<B, 1>)>) {
     let ctx = match vision {
-        Vision::Images { images, rays } => model.context(images, rays, batch.ego_features.clone()),
-        Vision::Tokens(visual) => model.context_of(visual, batch.ego_features.clone()),
+        Vision::Images { images, rays } => model.context(images, rays, batch.prompt_features.clone()),
+        Vision::Tokens(visual) => model.context_of(visual, batch.prompt_features.clone()),
     };
     let mut heads = Vec::new();
     if weights.trajectory > 0.0 {
@@ -136,11 +136,11 @@ pub fn losses<B: Backend>(
     }
     if weights.reasoning > 0.0 {
         // Teacher forcing: the reasoning reads the true plan in training.
-        let logits = model.reasoning_logits(&ctx, batch.trajectory.clone(), batch.text_inputs.clone());
+        let logits = model.reasoning_logits(&ctx, batch.plan.clone(), batch.text_inputs.clone());
         heads.push((3, cross_entropy(logits, batch.text_targets.clone(), Some(PAD))));
     }
     let w = [weights.trajectory, weights.trajectory_tokens, weights.detection, weights.reasoning];
-    let device = batch.ego_features.device();
+    let device = batch.prompt_features.device();
     let total = heads.iter().fold(Tensor::<B, 1>::zeros([1], &device), |acc, (i, l)| acc + l.clone() * w[*i]);
     (total, heads)
 }

@@ -6,8 +6,10 @@
 pub mod batch;
 pub mod boxes;
 pub mod config;
+pub mod decoder;
 pub mod loss;
 pub mod model;
+pub mod plan_features;
 pub mod planner;
 pub mod trajectory_tokens;
 
@@ -81,7 +83,7 @@ pub(crate) mod tests {
             .collect();
         let speed = 4.0 + 3.0 * k as f64;
         let future = Trajectory::of_future_poses(&Pose2D::new(0.0, 0.0, 0.0), |t| Pose2D::new(speed * t, 0.0, 0.0));
-        let mut features = [0.0; crate::features::EGO_FEATURES];
+        let mut features = [0.0; crate::features::PROMPT_FEATURES];
         features[14] = speed as f32 / 10.0;
         let object =
             Box3D { center: [8.0 + 4.0 * k as f64, 1.0, 0.8], size: [4.5, 1.9, 1.5], yaw: 0.0, velocity: [0.0; 2] };
@@ -91,7 +93,8 @@ pub(crate) mod tests {
         );
         Example {
             cameras,
-            ego_features: features,
+            prompt_features: features,
+            speed_mps: speed,
             future,
             objects: vec![(ObjectClass::Car, object)],
             reasoning: Tokenizer::new().encode(&text),
@@ -139,10 +142,10 @@ pub(crate) mod tests {
         let images = images_of::<CpuBackend>(&refs, &device);
         let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
         let outputs = |m: &Emma<CpuBackend>| {
-            let ctx = m.context(images.clone(), rays.clone(), batch.ego_features.clone());
+            let ctx = m.context(images.clone(), rays.clone(), batch.prompt_features.clone());
             let (classes, boxes) = m.detect(&ctx);
             let plan: Tensor<CpuBackend, 2> = m.trajectory(&ctx);
-            let text = m.generate_reasoning(&ctx, plan.clone(), 1, 2);
+            let text = m.generate_reasoning(&ctx, batch.plan.clone(), 1, 2);
             (plan.into_data(), classes.into_data(), boxes.into_data(), m.generate_trajectory_tokens(&ctx), text)
         };
         let before = outputs(&model);
@@ -166,8 +169,8 @@ pub(crate) mod tests {
         let refs: Vec<&Example> = examples.iter().collect();
         let batch = Batch::<CpuBackend>::of(&refs, 40, &device);
         let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
-        let ctx = model.context(images_of(&refs, &device), rays, batch.ego_features.clone());
-        let plan = model.trajectory(&ctx);
+        let ctx = model.context(images_of(&refs, &device), rays, batch.prompt_features.clone());
+        let plan = batch.plan.clone();
         // An unused id as the end, so that both run the full length.
         let generated = model.generate_reasoning(&ctx, plan.clone(), 1, u32::MAX);
         let mut tokens = vec![1i64];

@@ -1,9 +1,11 @@
 //! The EMMA-style network: the multi-camera encoder's visual tokens and
 //! the prompt tokens (ego history as numbers, current dynamics, routing
-//! command) form the context; one shared transformer decoder reads it for
+//! command, the route's lane centre line ahead and speed limit) form the
+//! context; one shared transformer decoder reads it for
 //! every task, told which by a task embedding added to its inputs:
-//! - the parallel trajectory head: one query per waypoint, all decoded in
-//!   one pass (OpenVLA-OFT);
+//! - the parallel trajectory head: one query whose output is every
+//!   waypoint, all decoded in one pass that costs what one token of the
+//!   token head does (OpenVLA-OFT);
 //! - the token trajectory head: the waypoints as discretised tokens, one
 //!   at a time under a causal mask (RT-2 / EMMA);
 //! - the detection head: a fixed set of object queries (DETR);
@@ -12,22 +14,26 @@
 //!   will do.
 
 use burn::module::Module;
-use burn::nn::attention::generate_autoregressive_mask;
-use burn::nn::transformer::{TransformerDecoder, TransformerDecoderConfig, TransformerDecoderInput};
+use burn::nn::transformer::{TransformerDecoder, TransformerDecoderConfig};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
-use vla_hal::trajectory::TRAJECTORY_STEPS;
 use vla_perception::MultiCameraEncoder;
 
 use super::boxes::{BOX_PARAMS, CLASSES};
 use super::config::EmmaConfig;
+use super::decoder::{self, MemoryKeys, TokenCache};
+use super::plan_features::PLAN_FEATURES;
 use super::trajectory_tokens::{self, BINS};
 use crate::ego_mlp::OUTPUTS;
-use crate::features::{COMMANDS, DYNAMICS_FEATURES, EGO_FEATURES, HISTORY_POINT_FEATURES, HISTORY_POINTS};
+use crate::features::{
+    COMMANDS, DYNAMICS_FEATURES, EGO_FEATURES, HISTORY_POINT_FEATURES, HISTORY_POINTS, PROMPT_FEATURES, ROUTE_AHEAD_M,
+    ROUTE_POINT_FEATURES, ROUTE_STATUS_FEATURES,
+};
 
-/// Prompt tokens: one per history point, the dynamics, the command.
-const PROMPT_TOKENS: usize = HISTORY_POINTS + 2;
+/// Prompt tokens: one per history point, the dynamics, the command, one
+/// per route point, the route status.
+const PROMPT_TOKENS: usize = HISTORY_POINTS + 2 + ROUTE_AHEAD_M.len() + 1;
 
 /// The tasks the shared decoder runs.
 #[derive(Debug, Clone, Copy)]
@@ -45,17 +51,20 @@ pub struct Emma<B: Backend> {
     history_embed: Linear<B>,
     dynamics_embed: Linear<B>,
     command_embed: Linear<B>,
+    route_point_embed: Linear<B>,
+    route_status_embed: Linear<B>,
     prompt_position: Embedding<B>,
-    /// The whole ego status as one vector added to every trajectory input
+    /// The whole prompt (ego status and route) as one vector added to every trajectory input
     /// (a linear layer and a residual GELU layer): a direct path for the
-    /// kinematics an ego-only model already gets right.
+    /// kinematics an ego-only model already gets right and the lane
+    /// geometry it lacks.
     ego_summary: Linear<B>,
     ego_hidden: Linear<B>,
     task_embed: Embedding<B>,
     decoder: TransformerDecoder<B>,
     output_norm: LayerNorm<B>,
-    waypoint_queries: Embedding<B>,
-    waypoint_out: Linear<B>,
+    trajectory_query: Embedding<B>,
+    trajectory_out: Linear<B>,
     trajectory_token_embed: Embedding<B>,
     trajectory_token_position: Embedding<B>,
     trajectory_token_out: Linear<B>,
@@ -68,7 +77,10 @@ pub struct Emma<B: Backend> {
     reference_embed: Linear<B>,
     detection_class: Linear<B>,
     detection_box: Linear<B>,
+    /// The plan the reasoning explains, as one more context token (a
+    /// linear layer and a residual GELU layer, like the ego status).
     plan_embed: Linear<B>,
+    plan_hidden: Linear<B>,
     text_embed: Embedding<B>,
     text_position: Embedding<B>,
     text_out: Linear<B>,
@@ -77,8 +89,9 @@ pub struct Emma<B: Backend> {
 /// What the decoder reads for one batch of frames.
 #[derive(Debug, Clone)]
 pub struct Context<B: Backend> {
-    /// Visual tokens then prompt tokens: `[batch, tokens, dim]`.
-    pub memory: Tensor<B, 3>,
+    /// Visual tokens then prompt tokens, as the decoder's cross-attention
+    /// keys and values: projected once, read by every head.
+    pub memory: MemoryKeys<B>,
     /// The ego-status vector: `[batch, 1, dim]`.
     pub ego: Tensor<B, 3>,
 }
@@ -93,8 +106,10 @@ impl EmmaConfig {
             history_embed: linear(HISTORY_POINT_FEATURES, d),
             dynamics_embed: linear(DYNAMICS_FEATURES, d),
             command_embed: linear(COMMANDS.len(), d),
+            route_point_embed: linear(ROUTE_POINT_FEATURES, d),
+            route_status_embed: linear(ROUTE_STATUS_FEATURES, d),
             prompt_position: table(PROMPT_TOKENS),
-            ego_summary: linear(EGO_FEATURES, d),
+            ego_summary: linear(PROMPT_FEATURES, d),
             ego_hidden: linear(d, d),
             task_embed: table(TASKS),
             decoder: TransformerDecoderConfig::new(d, 2 * d, self.decoder_heads, self.decoder_layers)
@@ -102,8 +117,8 @@ impl EmmaConfig {
                 .with_norm_first(true)
                 .init(device),
             output_norm: LayerNormConfig::new(d).init(device),
-            waypoint_queries: table(TRAJECTORY_STEPS),
-            waypoint_out: linear(d, 2),
+            trajectory_query: table(1),
+            trajectory_out: linear(d, OUTPUTS),
             trajectory_token_embed: table(BINS + 1),
             trajectory_token_position: table(trajectory_tokens::TOKENS),
             trajectory_token_out: linear(d, BINS),
@@ -112,7 +127,8 @@ impl EmmaConfig {
             reference_embed: linear(2, d),
             detection_class: linear(d, CLASSES),
             detection_box: linear(d, BOX_PARAMS),
-            plan_embed: linear(OUTPUTS, d),
+            plan_embed: linear(PLAN_FEATURES, d),
+            plan_hidden: linear(d, d),
             text_embed: table(self.vocabulary),
             text_position: table(self.reasoning_tokens),
             text_out: linear(d, self.vocabulary),
@@ -145,33 +161,39 @@ impl<B: Backend> Emma<B> {
     }
 
     /// Images `[batch · cameras, 3, H, W]`, the rig's patch rays
-    /// `[cameras, P, 6]` and the ego features `[batch, EGO_FEATURES]`.
-    pub fn context(&self, images: Tensor<B, 4>, rays: Tensor<B, 3>, ego_features: Tensor<B, 2>) -> Context<B> {
+    /// `[cameras, P, 6]` and the prompt features `[batch, PROMPT_FEATURES]`.
+    pub fn context(&self, images: Tensor<B, 4>, rays: Tensor<B, 3>, prompt_features: Tensor<B, 2>) -> Context<B> {
         let visual = self.encoder.forward(images, rays);
-        self.context_of(visual, ego_features)
+        self.context_of(visual, prompt_features)
     }
 
     /// The context from visual tokens already computed.
-    pub fn context_of(&self, visual: Tensor<B, 3>, ego_features: Tensor<B, 2>) -> Context<B> {
-        let (b, d) = (ego_features.dims()[0], self.dim());
+    pub fn context_of(&self, visual: Tensor<B, 3>, prompt_features: Tensor<B, 2>) -> Context<B> {
+        let (b, d) = (prompt_features.dims()[0], self.dim());
         let history_end = HISTORY_POINT_FEATURES * HISTORY_POINTS;
         let dynamics_end = history_end + DYNAMICS_FEATURES;
-        let part = |from: usize, to: usize| ego_features.clone().slice([0..b, from..to]);
+        let route_points = ROUTE_AHEAD_M.len();
+        let route_end = EGO_FEATURES + ROUTE_POINT_FEATURES * route_points;
+        let part = |from: usize, to: usize| prompt_features.clone().slice([0..b, from..to]);
         let history = part(0, history_end).reshape([b, HISTORY_POINTS, HISTORY_POINT_FEATURES]);
         let dynamics = part(history_end, dynamics_end).reshape([b, 1, DYNAMICS_FEATURES]);
         let command = part(dynamics_end, EGO_FEATURES).reshape([b, 1, COMMANDS.len()]);
+        let route = part(EGO_FEATURES, route_end).reshape([b, route_points, ROUTE_POINT_FEATURES]);
+        let route_status = part(route_end, PROMPT_FEATURES).reshape([b, 1, ROUTE_STATUS_FEATURES]);
         let prompt = Tensor::cat(
             vec![
                 self.history_embed.forward(history),
                 self.dynamics_embed.forward(dynamics),
                 self.command_embed.forward(command),
+                self.route_point_embed.forward(route),
+                self.route_status_embed.forward(route_status),
             ],
             1,
         ) + rows(&self.prompt_position, PROMPT_TOKENS, b);
-        let ego = self.ego_summary.forward(ego_features);
+        let ego = self.ego_summary.forward(prompt_features);
         let ego = ego.clone() + self.ego_hidden.forward(burn::tensor::activation::gelu(ego));
         let ego = ego.reshape([b, 1, d]);
-        Context { memory: Tensor::cat(vec![visual, prompt], 1), ego }
+        Context { memory: MemoryKeys::of(&self.decoder, Tensor::cat(vec![visual, prompt], 1)), ego }
     }
 
     fn task(&self, task: Task, batch: usize, length: usize) -> Tensor<B, 3> {
@@ -181,25 +203,17 @@ impl<B: Backend> Emma<B> {
         w.slice([t..t + 1, 0..d]).unsqueeze::<3>().expand([batch, length, d])
     }
 
-    fn decode(&self, target: Tensor<B, 3>, memory: Tensor<B, 3>, causal: bool) -> Tensor<B, 3> {
-        let [b, l, _] = target.dims();
-        let device = target.device();
-        let mut input = TransformerDecoderInput::new(target, memory);
-        if causal {
-            input = input.target_mask_attn(generate_autoregressive_mask(b, l, &device));
-        }
-        self.output_norm.forward(self.decoder.forward(input))
+    fn decode(&self, target: Tensor<B, 3>, memory: &MemoryKeys<B>, causal: bool) -> Tensor<B, 3> {
+        self.output_norm.forward(decoder::forward(&self.decoder, target, memory, causal))
     }
 
     /// The parallel head: all waypoints in one pass, `[batch, 16]` in the
     /// ego-MLP's units (x₁ y₁ … x₈ y₈, 10 m).
     pub fn trajectory(&self, ctx: &Context<B>) -> Tensor<B, 2> {
-        let [b, _, d] = ctx.ego.dims();
-        let queries = rows(&self.waypoint_queries, TRAJECTORY_STEPS, b)
-            + ctx.ego.clone().expand([b, TRAJECTORY_STEPS, d])
-            + self.task(Task::Trajectory, b, TRAJECTORY_STEPS);
-        let out = self.decode(queries, ctx.memory.clone(), false);
-        self.waypoint_out.forward(out).reshape([b, OUTPUTS])
+        let b = ctx.ego.dims()[0];
+        let query = rows(&self.trajectory_query, 1, b) + ctx.ego.clone() + self.task(Task::Trajectory, b, 1);
+        let out = self.decode(query, &ctx.memory, false);
+        self.trajectory_out.forward(out).reshape([b, OUTPUTS])
     }
 
     fn trajectory_token_inputs(&self, ctx: &Context<B>, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
@@ -215,7 +229,7 @@ impl<B: Backend> Emma<B> {
     /// token, then the first L − 1 coordinates) to logits `[batch, L, BINS]`.
     pub fn trajectory_token_logits(&self, ctx: &Context<B>, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
         let x = self.trajectory_token_inputs(ctx, tokens);
-        self.trajectory_token_out.forward(self.decode(x, ctx.memory.clone(), true))
+        self.trajectory_token_out.forward(self.decode(x, &ctx.memory, true))
     }
 
     /// The detection head: class logits `[batch, Q, CLASSES]` and boxes
@@ -227,17 +241,19 @@ impl<B: Backend> Emma<B> {
         let queries = rows(&self.detection_queries, q, b)
             + self.reference_embed.forward(references.clone())
             + self.task(Task::Detection, b, q);
-        let out = self.decode(queries, ctx.memory.clone(), false);
+        let out = self.decode(queries, &ctx.memory, false);
         let raw = self.detection_box.forward(out.clone());
         let centre = raw.clone().slice([0..b, 0..q, 0..2]) + references;
         let boxes = Tensor::cat(vec![centre, raw.slice([0..b, 0..q, 2..BOX_PARAMS])], 2);
         (self.detection_class.forward(out), boxes)
     }
 
-    fn reasoning_memory(&self, ctx: &Context<B>, plan: Tensor<B, 2>) -> Tensor<B, 3> {
+    fn reasoning_memory(&self, ctx: &Context<B>, plan: Tensor<B, 2>) -> MemoryKeys<B> {
         let b = plan.dims()[0];
-        let plan_token = self.plan_embed.forward(plan).reshape([b, 1, self.dim()]);
-        Tensor::cat(vec![ctx.memory.clone(), plan_token], 1)
+        let plan = self.plan_embed.forward(plan);
+        let plan_token =
+            (plan.clone() + self.plan_hidden.forward(burn::tensor::activation::gelu(plan))).reshape([b, 1, self.dim()]);
+        ctx.memory.with(&self.decoder, plan_token)
     }
 
     fn text_inputs(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
@@ -245,39 +261,40 @@ impl<B: Backend> Emma<B> {
         self.text_embed.forward(tokens) + rows(&self.text_position, l, b) + self.task(Task::Reasoning, b, l)
     }
 
-    /// The reasoning decoder under teacher forcing: the plan `[batch, 16]`
-    /// (parallel-head units) and text inputs `[batch, L]` to logits
+    /// The reasoning decoder under teacher forcing: the plan `[batch,
+    /// PLAN_FEATURES]` ([`super::plan_features`]) and text inputs `[batch, L]` to logits
     /// `[batch, L, vocabulary]`.
     pub fn reasoning_logits(&self, ctx: &Context<B>, plan: Tensor<B, 2>, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
         let memory = self.reasoning_memory(ctx, plan);
-        self.text_out.forward(self.decode(self.text_inputs(tokens), memory, true))
+        self.text_out.forward(self.decode(self.text_inputs(tokens), &memory, true))
     }
 
-    /// Greedy decoding of one frame (batch 1) with the decoder's
-    /// autoregressive cache: `first` is fed first; each step's most likely
-    /// token is appended until `stop` or `max` tokens.
+    /// Greedy decoding of one frame (batch 1), each step reading the
+    /// earlier tokens' cached keys and values: `first` is fed first; each
+    /// step's most likely token is appended until `stop` or `max` tokens.
     fn generate(
         &self,
-        memory: Tensor<B, 3>,
+        memory: &MemoryKeys<B>,
         first: u32,
         max: usize,
         stop: Option<u32>,
         inputs: impl Fn(Tensor<B, 2, Int>) -> Tensor<B, 3>,
         head: &Linear<B>,
     ) -> Vec<u32> {
-        let device = memory.device();
-        let mut cache = self.decoder.new_autoregressive_cache();
+        let device = self.task_embed.weight.device();
+        let mut cache = TokenCache::default();
         let mut tokens = vec![first];
         while tokens.len() <= max {
             let l = tokens.len();
+            // The inputs of every token so far (their positions), of which
+            // only the newest goes through the decoder.
             let ids = Tensor::<B, 2, Int>::from_data(
                 TensorData::new(tokens.iter().map(|&t| t as i64).collect(), [1, l]),
                 &device,
             );
-            let input = TransformerDecoderInput::new(inputs(ids), memory.clone())
-                .target_mask_attn(generate_autoregressive_mask(1, l, &device));
-            let out = self.decoder.forward_autoregressive_inference(input, &mut cache);
-            let last = self.output_norm.forward(out.slice([0..1, l - 1..l, 0..self.dim()]));
+            let newest = inputs(ids).slice([0..1, l - 1..l, 0..self.dim()]);
+            let out = decoder::forward_token(&self.decoder, newest, memory, &mut cache);
+            let last = self.output_norm.forward(out);
             // The backend's integer type varies (i32 on flex): read through a conversion.
             let next = head.forward(last).argmax(2).into_data().iter::<i64>().next().unwrap_or(0) as u32;
             tokens.push(next);
@@ -293,7 +310,7 @@ impl<B: Backend> Emma<B> {
     pub fn generate_trajectory_tokens(&self, ctx: &Context<B>) -> Vec<u32> {
         let inputs = |ids| self.trajectory_token_inputs(ctx, ids);
         self.generate(
-            ctx.memory.clone(),
+            &ctx.memory,
             trajectory_tokens::START,
             trajectory_tokens::TOKENS,
             None,
@@ -302,12 +319,13 @@ impl<B: Backend> Emma<B> {
         )
     }
 
-    /// The reasoning decoder writing one frame's text about `plan` `[1, 16]`:
+    /// The reasoning decoder writing one frame's text about `plan`
+    /// `[1, PLAN_FEATURES]`:
     /// token ids after `<bos>`, up to `<eos>` included.
     pub fn generate_reasoning(&self, ctx: &Context<B>, plan: Tensor<B, 2>, bos: u32, eos: u32) -> Vec<u32> {
         let memory = self.reasoning_memory(ctx, plan);
         let inputs = |ids| self.text_inputs(ids);
-        self.generate(memory, bos, self.reasoning_tokens() - 1, Some(eos), inputs, &self.text_out)
+        self.generate(&memory, bos, self.reasoning_tokens() - 1, Some(eos), inputs, &self.text_out)
     }
 
     /// FLOPs of one step of `cameras` images `width`×`height`: encoder,
@@ -316,9 +334,7 @@ impl<B: Backend> Emma<B> {
         let encoder = self.encoder.flops(cameras, width, height);
         let patch = self.encoder.patch();
         let memory = (cameras * (width / patch) * (height / patch) + PROMPT_TOKENS) as f64;
-        encoder
-            + self.decoder_flops(TRAJECTORY_STEPS as f64, memory)
-            + self.decoder_flops(self.detection_queries() as f64, memory)
+        encoder + self.decoder_flops(1.0, memory) + self.decoder_flops(self.detection_queries() as f64, memory)
     }
 
     /// One decoder pass of `queries` over `memory` tokens: projections of

@@ -17,9 +17,10 @@ use vla_perception::{images_to_tensor, patch_rays};
 use super::boxes::{self, BOX_PARAMS, CLASSES, NO_OBJECT};
 use super::config::EmmaConfig;
 use super::model::{Context, Emma};
+use super::plan_features::{PLAN_FEATURES, plan_features};
 use super::trajectory_tokens;
-use crate::ego_mlp::{OUTPUTS, trajectory_from_output, trajectory_target};
-use crate::features::{EGO_FEATURES, EgoHistory};
+use crate::ego_mlp::trajectory_from_output;
+use crate::features::{EGO_FEATURES, EgoHistory, PROMPT_FEATURES, prompt_features};
 
 type B = CpuBackend;
 
@@ -215,15 +216,27 @@ impl EmmaPlanner {
         }
     }
 
-    /// The context of one observation with `features` as its prompt.
-    pub fn context(&self, obs: &Observation, features: &[f32; EGO_FEATURES]) -> Result<Context<B>, HalError> {
+    /// The context of one observation: its cameras, the ego status
+    /// `ego` and the observation's route.
+    pub fn context(&self, obs: &Observation, ego: &[f32; EGO_FEATURES]) -> Result<Context<B>, HalError> {
+        Ok(self.context_of(self.visual_tokens(obs)?, obs, ego))
+    }
+
+    /// The encoder's tokens of one observation's cameras `[1, tokens, dim]`.
+    pub fn visual_tokens(&self, obs: &Observation) -> Result<Tensor<B, 3>, HalError> {
         self.check_rig(&obs.rig)?;
         let device = Default::default();
         let images = images_to_tensor::<B>(&obs.cameras, &obs.rig, &device)
             .map_err(|e| HalError::Device { device: super::MODEL_NAME.to_string(), reason: e.to_string() })?;
         let rays = patch_rays::<B>(&obs.rig, self.model.encoder().patch(), &device);
-        let ego = Tensor::from_data(TensorData::new(features.to_vec(), [1, EGO_FEATURES]), &device);
-        Ok(self.model.context(images, rays, ego))
+        Ok(self.model.encoder().forward(images, rays))
+    }
+
+    /// The context of `visual` tokens with the prompt of `obs` and `ego`.
+    pub fn context_of(&self, visual: Tensor<B, 3>, obs: &Observation, ego: &[f32; EGO_FEATURES]) -> Context<B> {
+        let prompt = prompt_features(ego, &obs.route);
+        let prompt = Tensor::from_data(TensorData::new(prompt.to_vec(), [1, PROMPT_FEATURES]), &Default::default());
+        self.model.context_of(visual, prompt)
     }
 
     /// The trajectory of the parallel head.
@@ -238,13 +251,15 @@ impl EmmaPlanner {
     }
 
     /// The reasoning text about `trajectory`.
-    pub fn reasoning_about(&self, ctx: &Context<B>, trajectory: &Trajectory) -> String {
-        let plan = Tensor::from_data(
-            TensorData::new(trajectory_target(trajectory).to_vec(), [1, OUTPUTS]),
-            &Default::default(),
-        );
-        let tokens = self.model.generate_reasoning(ctx, plan, BOS, EOS);
-        self.tokenizer.decode(&tokens)
+    pub fn reasoning_about(&self, ctx: &Context<B>, trajectory: &Trajectory, speed_mps: f64) -> String {
+        self.tokenizer.decode(&self.reasoning_tokens(ctx, trajectory, speed_mps))
+    }
+
+    /// The reasoning's token ids about `trajectory` driven from `speed_mps`.
+    pub fn reasoning_tokens(&self, ctx: &Context<B>, trajectory: &Trajectory, speed_mps: f64) -> Vec<u32> {
+        let plan = plan_features(speed_mps, trajectory);
+        let plan = Tensor::from_data(TensorData::new(plan.to_vec(), [1, PLAN_FEATURES]), &Default::default());
+        self.model.generate_reasoning(ctx, plan, BOS, EOS)
     }
 }
 
@@ -286,7 +301,7 @@ impl Planner for EmmaPlanner {
         let trajectory = smooth_speeds(&forward_only(&learned), obs.ego.speed_mps);
         let (class_logits, boxes) = self.model.detect(&ctx);
         let detections = detections_of(class_logits, boxes, MIN_DETECTION_SCORE)?;
-        let reasoning = self.reasoning.then(|| self.reasoning_about(&ctx, &trajectory));
+        let reasoning = self.reasoning.then(|| self.reasoning_about(&ctx, &trajectory, obs.ego.speed_mps));
         Ok(Plan { timestamp_ns: obs.timestamp_ns, ego_pose: obs.ego.pose, trajectory, detections, reasoning })
     }
 }
