@@ -78,6 +78,10 @@ pub const MAX_TURN_PER_STEP_RAD: f64 = 0.5;
 /// validator's limit: at speed, the model's centimetres of lateral noise
 /// are a curvature the car cannot take comfortably.
 pub const MAX_PLAN_LATERAL_ACCEL_MPS2: f64 = 2.5;
+/// Largest curvature of the path (1/m), below the plan validator's 0.3: in
+/// a slow junction turn the model's path may kink tighter than the car can
+/// steer, and the validator would refuse the plan.
+pub const MAX_PLAN_CURVATURE_1PM: f64 = 0.25;
 
 /// The model's waypoints as a path the car can drive: a car in traffic
 /// does not reverse, so a waypoint behind the one before it (against the
@@ -85,11 +89,13 @@ pub const MAX_PLAN_LATERAL_ACCEL_MPS2: f64 = 2.5;
 /// noise around zero would otherwise point the path backwards — and each
 /// step turns at most `MAX_TURN_PER_STEP_RAD` from the one before, and at
 /// speed no more than `MAX_PLAN_LATERAL_ACCEL_MPS2` allows (a turn θ over a
-/// step of speed v in time T is a lateral acceleration of about v·θ/T);
-/// the step keeps its length.
+/// step of speed v in time T is a lateral acceleration of about v·θ/T) or
+/// `MAX_PLAN_CURVATURE_1PM` (a turn θ between steps of lengths a and b is
+/// a curvature of about 2θ/(a + b)); the step keeps its length.
 pub fn forward_only(trajectory: &Trajectory) -> Trajectory {
     let mut out = *trajectory;
     let (mut x, mut y, mut heading) = (0.0, 0.0, 0.0f64);
+    let mut last_step: Option<f64> = None;
     for w in out.waypoints.iter_mut() {
         let (dx, dy) = (w.x - x, w.y - y);
         let length = dx.hypot(dy);
@@ -98,10 +104,14 @@ pub fn forward_only(trajectory: &Trajectory) -> Trajectory {
         } else if length > STANDING_STEP_M {
             use vla_hal::trajectory::TRAJECTORY_STEP_S as DT;
             let speed = length / DT;
-            let limit = MAX_TURN_PER_STEP_RAD.min(MAX_PLAN_LATERAL_ACCEL_MPS2 * DT / speed);
+            let mut limit = MAX_TURN_PER_STEP_RAD.min(MAX_PLAN_LATERAL_ACCEL_MPS2 * DT / speed);
+            if let Some(last) = last_step {
+                limit = limit.min(MAX_PLAN_CURVATURE_1PM * last.min(length));
+            }
             let turn = vla_hal::ego::wrap_angle(dy.atan2(dx) - heading);
             heading += turn.clamp(-limit, limit);
             (w.x, w.y) = (x + length * heading.cos(), y + length * heading.sin());
+            last_step = Some(length);
         }
         w.heading = heading;
         (x, y) = (w.x, w.y);
@@ -337,16 +347,29 @@ mod tests {
         }
         let f = forward_only(&t);
         assert_eq!((f.waypoints[0].x, f.waypoints[0].y, f.waypoints[0].heading), (0.0, 0.0, 0.0));
-        assert_eq!((f.waypoints[3].x, f.waypoints[3].y), (1.0, 0.1), "held at the waypoint before");
+        assert_eq!((f.waypoints[3].x, f.waypoints[3].y), (f.waypoints[2].x, f.waypoints[2].y), "held");
+        let end = (f.waypoints[7].x - 5.0).hypot(f.waypoints[7].y - 0.5);
+        assert!(end < 0.1, "forward waypoints stay where they were, nearly: {f:?}");
         assert!(f.waypoints.iter().all(|w| w.heading.abs() < 0.3), "{f:?}");
-        // A sharp swing of a short step is limited, the step's length kept.
+        // A sharp swing of a short first step is limited, the step's length kept.
         let mut swing = t;
-        swing.waypoints[0] = vla_hal::Waypoint { x: 0.2, y: 0.0, heading: 0.0 };
-        swing.waypoints[1] = vla_hal::Waypoint { x: 0.2, y: 0.3, heading: 0.0 };
+        swing.waypoints[0] = vla_hal::Waypoint { x: 0.0, y: 0.3, heading: 0.0 };
         let f = forward_only(&swing);
-        assert!((f.waypoints[1].heading - MAX_TURN_PER_STEP_RAD).abs() < 1e-12, "{f:?}");
-        let step = (f.waypoints[1].x - 0.2).hypot(f.waypoints[1].y);
-        assert!((step - 0.3).abs() < 1e-12);
+        assert!((f.waypoints[0].heading - MAX_TURN_PER_STEP_RAD).abs() < 1e-12, "{f:?}");
+        assert!((f.waypoints[0].x.hypot(f.waypoints[0].y) - 0.3).abs() < 1e-12);
+        // A 0.64 rad kink between 1 m steps (a slow turn at 2 m/s: 0.64 1/m)
+        // is held to the curvature the validator accepts: 0.25 rad per metre.
+        let mut kink = Trajectory::default();
+        for (i, w) in kink.waypoints.iter_mut().enumerate() {
+            let (x, y) = if i < 2 { (i as f64 + 1.0, 0.0) } else { (2.0 + 0.8 * (i - 1) as f64, 0.6 * (i - 1) as f64) };
+            *w = Waypoint { x, y, heading: 0.0 };
+        }
+        let k = forward_only(&kink);
+        assert!((k.waypoints[2].heading - MAX_PLAN_CURVATURE_1PM).abs() < 1e-12, "{k:?}");
+        let mut plan = Plan::of_trajectory(0, vla_hal::Pose2D::default(), k);
+        plan.trajectory = smooth_speeds(&plan.trajectory, 2.0);
+        let validator = vla_hal::guard::GuardConfig::default();
+        assert_eq!(vla_hal::guard::validate_plan(&plan, &validator), Ok(()), "{plan:?}");
         // At 25 m/s, a 0.2 rad swing would be 10 m/s² sideways: 2.5 allowed.
         let mut fast = Trajectory::default();
         for (i, w) in fast.waypoints.iter_mut().enumerate() {
@@ -356,7 +379,6 @@ mod tests {
         let g = forward_only(&fast);
         let turn = (g.waypoints[3].heading - g.waypoints[2].heading).abs();
         assert!((turn - MAX_PLAN_LATERAL_ACCEL_MPS2 * 0.5 / 25.0).abs() < 1e-3, "{g:?}");
-        assert_eq!((f.waypoints[7].x, f.waypoints[7].y), (5.0, 0.5), "forward waypoints stay");
     }
 
     #[test]
