@@ -54,10 +54,10 @@ pub struct Emma<B: Backend> {
     route_point_embed: Linear<B>,
     route_status_embed: Linear<B>,
     prompt_position: Embedding<B>,
-    /// The whole prompt (ego status and route) as one vector added to every trajectory input
-    /// (a linear layer and a residual GELU layer): a direct path for the
-    /// kinematics an ego-only model already gets right and the lane
-    /// geometry it lacks.
+    /// The whole prompt (ego status and route) as one vector added to
+    /// every trajectory input (a linear layer and a residual GELU layer):
+    /// a direct path for the kinematics an ego-only model already gets
+    /// right and the lane geometry it lacks.
     ego_summary: Linear<B>,
     ego_hidden: Linear<B>,
     task_embed: Embedding<B>,
@@ -92,7 +92,7 @@ pub struct Context<B: Backend> {
     /// Visual tokens then prompt tokens, as the decoder's cross-attention
     /// keys and values: projected once, read by every head.
     pub memory: MemoryKeys<B>,
-    /// The ego-status vector: `[batch, 1, dim]`.
+    /// The prompt (ego status and route) as one vector: `[batch, 1, dim]`.
     pub ego: Tensor<B, 3>,
 }
 
