@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Output;
 
@@ -11,9 +12,10 @@ use common::{build_small_dataset, out_dir, vla};
 
 /// `vla train` on `data` with `config` into `out`, plus `extra` arguments.
 fn train(data: &Path, config: &Path, out: &Path, extra: &[&str]) -> Output {
-    let paths = [data, config, out].map(|p| p.to_str().expect("a UTF-8 temp path"));
-    let args = ["train", "--data", paths[0], "--config", paths[1], "--out", paths[2]];
-    vla(&[&args[..], extra].concat())
+    let mut args: Vec<&OsStr> = vec!["train".as_ref(), "--data".as_ref(), data.as_os_str()];
+    args.extend(["--config".as_ref(), config.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    args.extend(extra.iter().map(OsStr::new));
+    vla(&args)
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-pub fn vla(args: &[&str]) -> Output {
+pub fn vla<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vla")).args(args).output().expect("the vla binary runs")
 }
 
