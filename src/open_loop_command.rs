@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use vla_datasets::{Dataset, LogSamples, Sample, Split};
 use vla_explain::consistency::{decision_consistent, matched_within, object_points};
+use vla_explain::decision::decision_of;
 use vla_explain::parse;
 use vla_hal::{Observation, Plan, Trajectory, VehicleGeometry};
 use vla_planner::emma::boxes::in_range;
@@ -35,6 +36,10 @@ pub struct OpenLoopReport {
     /// Fraction of plans whose footprint meets a true object (moved on at
     /// its velocity) at one of the waypoints.
     pub plan_collision_rate: f64,
+    /// Fraction of plans that show the decision (R4's category) the true
+    /// future shows: what R4 accuracy can reach when the text is
+    /// consistent with the plan.
+    pub plan_decision_accuracy: f64,
     /// Detection mAP over {0.5, 1, 2, 4} m, objects within the detection
     /// range; null for planners that do not detect.
     pub det_map: Option<f64>,
@@ -112,7 +117,8 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
     let dataset = Dataset::open(data)?;
     // Only a planner with cameras needs the images decoded; it also detects.
     let with_images = planner.split(':').next() == Some("model");
-    let (mut sums, mut n, mut errors, mut collisions) = ([0.0f64; 3], 0usize, 0usize, 0usize);
+    let (mut sums, mut n, mut errors, mut collisions, mut decisions_right) =
+        ([0.0f64; 3], 0usize, 0usize, 0usize, 0usize);
     let mut detections = DetectionMap::default();
     let mut reasoning = ReasoningScores::default();
     for path in dataset.logs(Split::Test) {
@@ -147,6 +153,8 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
                 sums[k] += plan.trajectory.l2_at(&future, *t);
             }
             collisions += plan_collides(&plan.trajectory, &s) as usize;
+            decisions_right +=
+                (decision_of(ego.speed_mps, &plan.trajectory) == decision_of(ego.speed_mps, &future)) as usize;
             let truth = s.boxes.iter().filter(|o| in_range(&o.bbox)).map(|o| (o.class, o.bbox)).collect();
             let found = plan.detections.iter().filter(|d| in_range(&d.bbox)).copied().collect();
             detections.add_frame(found, truth);
@@ -169,6 +177,7 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
         l2_3s: l3,
         l2_avg: (l1 + l2 + l3) / 3.0,
         plan_collision_rate: collisions as f64 / n as f64,
+        plan_decision_accuracy: decisions_right as f64 / n as f64,
         det_map: if with_images { detections.mean_average_precision() } else { None },
         r4_accuracy: rate(reasoning.r4_right, reasoning.texts),
         r2_recall: rate(reasoning.r2_found, reasoning.r2_wanted),
@@ -187,8 +196,16 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
 fn print_report(r: &OpenLoopReport) {
     let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
     println!(
-        "{:<8} {} samples: L2 1 s {:.3} m, 2 s {:.3} m, 3 s {:.3} m, avg {:.3} m; plan collisions {:.3} ({} planner errors)",
-        r.planner, r.samples, r.l2_1s, r.l2_2s, r.l2_3s, r.l2_avg, r.plan_collision_rate, r.planner_errors
+        "{:<8} {} samples: L2 1 s {:.3} m, 2 s {:.3} m, 3 s {:.3} m, avg {:.3} m; plan collisions {:.3}, plan decision {:.3} ({} planner errors)",
+        r.planner,
+        r.samples,
+        r.l2_1s,
+        r.l2_2s,
+        r.l2_3s,
+        r.l2_avg,
+        r.plan_collision_rate,
+        r.plan_decision_accuracy,
+        r.planner_errors
     );
     if r.det_map.is_some() || r.r4_accuracy.is_some() {
         println!(

@@ -114,7 +114,15 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
     let out = vla(&[&args[..], &[json.to_str().unwrap()]].concat());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    for metric in ["l2_avg", "plan_collision_rate", "det_map", "r4_accuracy", "r2_recall", "consistency"] {
+    for metric in [
+        "l2_avg",
+        "plan_collision_rate",
+        "plan_decision_accuracy",
+        "det_map",
+        "r4_accuracy",
+        "r2_recall",
+        "consistency",
+    ] {
         let v = r[metric].as_f64().unwrap_or(-1.0);
         assert!(v >= 0.0 && (metric == "l2_avg" || v <= 1.0), "{metric}: {r}");
     }
