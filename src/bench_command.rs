@@ -20,7 +20,7 @@ use vla_planner::emma::planner::EmmaPlanner;
 use vla_planner::features::EgoHistory;
 use vla_sim_bridge::SimConfig;
 
-use crate::run::{MODEL_DIR, RunOutputs, RunSpec, load_scenario, run_scenario};
+use crate::run::{RunOutputs, RunSpec, load_scenario, model_dir, run_scenario};
 
 /// The scene the frames come from: a lead car and traffic.
 const SCENARIO: &str = "following-traffic";
@@ -81,7 +81,7 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
     if runs == 0 {
         bail!("--runs must be positive");
     }
-    let planner = EmmaPlanner::load(Path::new(MODEL_DIR)).map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
+    let planner = EmmaPlanner::load(&model_dir()).map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
     let config = planner.config();
     let mut scenario = load_scenario(SCENARIO)?;
     scenario.duration_s = AT_S;
@@ -145,7 +145,7 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
     let per_token: Vec<f64> = tokens.iter().map(|s| s / vla_planner::emma::trajectory_tokens::TOKENS as f64).collect();
     let (parallel, tokens) = (Latency::of(parallel), Latency::of(tokens));
     let report = BenchReport {
-        model: MODEL_DIR.to_string(),
+        model: model_dir().display().to_string(),
         cameras: obs.rig.cameras.len(),
         image_width: config.image_width,
         image_height: config.image_height,

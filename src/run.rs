@@ -30,7 +30,14 @@ pub const PLANNERS: [&str; 4] = ["model", "expert", "cv", "ego-mlp"];
 /// Where the shipped ego-status baseline lives.
 const EGO_MLP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/ego-mlp");
 /// Where the shipped EMMA-style model lives.
-pub const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/emma");
+const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/emma");
+
+/// The EMMA-style model `--planner model` loads: the shipped one, or the
+/// directory `VLA_MODEL_DIR` names (a freshly trained candidate, evaluated
+/// and benchmarked before it replaces the shipped weights).
+pub fn model_dir() -> std::path::PathBuf {
+    std::env::var_os("VLA_MODEL_DIR").map_or_else(|| MODEL_DIR.into(), Into::into)
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -122,7 +129,7 @@ pub fn planner_by_name(spec: &str) -> Result<Box<dyn Planner>> {
         ),
         "model" => {
             use vla_planner::emma::planner::{EmmaPlanner, TrajectoryHead};
-            let model = EmmaPlanner::load(std::path::Path::new(MODEL_DIR))
+            let model = EmmaPlanner::load(&model_dir())
                 .map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
             let head = if params.remove("tokens").is_some_and(|v| v != 0.0) {
                 TrajectoryHead::Tokens
