@@ -6,6 +6,7 @@
 //! and the consistency of its R4 with its own trajectory. Episodes are fed
 //! in order, so planners that keep history see it as they would in the car.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -40,6 +41,9 @@ pub struct OpenLoopReport {
     /// future shows: what R4 accuracy can reach when the text is
     /// consistent with the plan.
     pub plan_decision_accuracy: f64,
+    /// How many plans showed each decision, by the decision the true
+    /// future shows (truth → plan → count).
+    pub plan_decisions: BTreeMap<String, BTreeMap<String, usize>>,
     /// Detection mAP over {0.5, 1, 2, 4} m, objects within the detection
     /// range; null for planners that do not detect.
     pub det_map: Option<f64>,
@@ -121,6 +125,7 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
         ([0.0f64; 3], 0usize, 0usize, 0usize, 0usize);
     let mut detections = DetectionMap::default();
     let mut reasoning = ReasoningScores::default();
+    let mut plan_decisions: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for path in dataset.logs(Split::Test) {
         // A fresh planner per episode, as a car starts a drive.
         let mut p = planner_by_name(planner)?;
@@ -153,8 +158,13 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
                 sums[k] += plan.trajectory.l2_at(&future, *t);
             }
             collisions += plan_collides(&plan.trajectory, &s) as usize;
-            decisions_right +=
-                (decision_of(ego.speed_mps, &plan.trajectory) == decision_of(ego.speed_mps, &future)) as usize;
+            let (shown, truth) = (decision_of(ego.speed_mps, &plan.trajectory), decision_of(ego.speed_mps, &future));
+            decisions_right += (shown == truth) as usize;
+            *plan_decisions
+                .entry(truth.as_str().to_string())
+                .or_default()
+                .entry(shown.as_str().to_string())
+                .or_default() += 1;
             let truth = s.boxes.iter().filter(|o| in_range(&o.bbox)).map(|o| (o.class, o.bbox)).collect();
             let found = plan.detections.iter().filter(|d| in_range(&d.bbox)).copied().collect();
             detections.add_frame(found, truth);
@@ -178,6 +188,7 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
         l2_avg: (l1 + l2 + l3) / 3.0,
         plan_collision_rate: collisions as f64 / n as f64,
         plan_decision_accuracy: decisions_right as f64 / n as f64,
+        plan_decisions,
         det_map: if with_images { detections.mean_average_precision() } else { None },
         r4_accuracy: rate(reasoning.r4_right, reasoning.texts),
         r2_recall: rate(reasoning.r2_found, reasoning.r2_wanted),

@@ -129,8 +129,7 @@ pub fn planner_by_name(spec: &str) -> Result<Box<dyn Planner>> {
         ),
         "model" => {
             use vla_planner::emma::planner::{EmmaPlanner, TrajectoryHead};
-            let model = EmmaPlanner::load(&model_dir())
-                .map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
+            let model = EmmaPlanner::load(&model_dir()).map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
             let head = if params.remove("tokens").is_some_and(|v| v != 0.0) {
                 TrajectoryHead::Tokens
             } else {
