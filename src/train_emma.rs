@@ -28,7 +28,7 @@ use vla_perception::backend::CpuBackend;
 use vla_perception::{EncoderConfig, patch_rays};
 use vla_planner::emma::batch::{Batch, Example, images_of};
 use vla_planner::emma::boxes::in_range;
-use vla_planner::emma::loss::{Explain, HeadLosses, LossWeights, Vision, head_values, losses, train_step};
+use vla_planner::emma::loss::{HeadLosses, LossWeights, Vision, head_values, losses, train_step};
 use vla_planner::emma::{self, Emma, EmmaConfig};
 use vla_planner::features::{ego_features, prompt_features};
 
@@ -150,7 +150,7 @@ fn validate(
         let refs: Vec<&Example> = chunk.iter().collect();
         let batch = Batch::<CpuBackend>::of(&refs, config.network.reasoning_tokens, &device);
         let vision = Vision::Images { images: images_of(&refs, &device), rays: rays.clone() };
-        let (_, heads) = losses(model, &batch, vision, &LossWeights::ALL, Explain::TruePlans);
+        let (_, heads) = losses(model, &batch, vision, &LossWeights::ALL);
         for (i, v) in head_values(&heads).values().iter().enumerate() {
             sums[i] += v.unwrap_or(0.0) * chunk.len() as f32;
         }

@@ -2,8 +2,7 @@
 //! L1 on the parallel trajectory, cross-entropy on the trajectory tokens
 //! and the reasoning text, and the DETR set loss (each true object matched
 //! to one query by the Hungarian method; class cross-entropy for all
-//! queries, L1 on the matched boxes). The reasoning explains the true
-//! plan, or in training every other frame the model's own.
+//! queries, L1 on the matched boxes).
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, Optimizer};
@@ -11,15 +10,12 @@ use burn::tensor::activation::softmax;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
-use vla_explain::tokenizer::{PAD, Tokenizer};
-use vla_hal::Trajectory;
+use vla_explain::tokenizer::PAD;
 
 use super::batch::Batch;
 use super::boxes::{BOX_PARAMS, CLASSES, NO_OBJECT};
 use super::model::{Context, Emma};
-use super::planner::drivable;
 use super::trajectory_tokens::BINS;
-use crate::ego_mlp::{OUTPUTS, trajectory_from_output};
 use crate::matching::assign;
 
 /// How much each head's loss counts; a head weighted 0 is not computed.
@@ -114,43 +110,21 @@ pub enum Vision<B: Backend> {
     Tokens(Tensor<B, 3>),
 }
 
-/// Which plans the reasoning is trained to explain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Explain {
-    /// The true future (validation, and phases without the trajectory head).
-    TruePlans,
-    /// Every other frame the model's own plan where the trajectory head
-    /// trains ([`Batch::reasoning_about_own_plans`]).
-    OwnPlans,
-}
-
-/// The model's parallel-head outputs `[batch, 16]` as the plans the car
-/// would be given, each driven from its frame's speed.
-fn plans_of<B: Backend>(outputs: Tensor<B, 2>, speeds: &[f64]) -> Vec<Trajectory> {
-    let values: Vec<f32> = outputs.into_data().to_vec().unwrap_or_default();
-    values.chunks(OUTPUTS).zip(speeds).map(|(row, &speed)| drivable(&trajectory_from_output(row), speed)).collect()
-}
-
 /// The weighted total and each computed head's loss.
 pub fn losses<B: Backend>(
     model: &Emma<B>,
     batch: &Batch<B>,
     vision: Vision<B>,
     weights: &LossWeights,
-    explain: Explain,
 ) -> (Tensor<B, 1>, Vec<(usize, Tensor<B, 1>)>) {
     let ctx = match vision {
         Vision::Images { images, rays } => model.context(images, rays, batch.prompt_features.clone()),
         Vision::Tokens(visual) => model.context_of(visual, batch.prompt_features.clone()),
     };
     let mut heads = Vec::new();
-    let mut own_plans = None;
     if weights.trajectory > 0.0 {
-        let predicted = model.trajectory(&ctx);
-        if explain == Explain::OwnPlans {
-            own_plans = Some(plans_of(predicted.clone().detach(), batch.speeds()));
-        }
-        heads.push((0, (predicted - batch.trajectory.clone()).abs().mean()));
+        let l1 = (model.trajectory(&ctx) - batch.trajectory.clone()).abs().mean();
+        heads.push((0, l1));
     }
     if weights.trajectory_tokens > 0.0 {
         let logits = model.trajectory_token_logits(&ctx, batch.trajectory_token_inputs.clone());
@@ -161,14 +135,9 @@ pub fn losses<B: Backend>(
         heads.push((2, detection_loss(model, &ctx, batch)));
     }
     if weights.reasoning > 0.0 {
-        // Teacher forcing on the text; the plan it explains is the true
-        // one, or every other frame the model's own.
-        let targets = match &own_plans {
-            Some(plans) => batch.reasoning_about_own_plans(plans, &Tokenizer::new()),
-            None => batch.reasoning.clone(),
-        };
-        let logits = model.reasoning_logits(&ctx, targets.plan, targets.text_inputs);
-        heads.push((3, cross_entropy(logits, targets.text_targets, Some(PAD))));
+        // Teacher forcing: the reasoning reads the true plan in training.
+        let logits = model.reasoning_logits(&ctx, batch.plan.clone(), batch.text_inputs.clone());
+        heads.push((3, cross_entropy(logits, batch.text_targets.clone(), Some(PAD))));
     }
     let w = [weights.trajectory, weights.trajectory_tokens, weights.detection, weights.reasoning];
     let device = batch.prompt_features.device();
@@ -186,8 +155,6 @@ pub fn head_values<B: Backend>(heads: &[(usize, Tensor<B, 1>)]) -> HeadLosses {
 }
 
 /// One optimisation step on a batch; returns the model and the losses.
-/// Where the trajectory head trains, the reasoning learns to explain the
-/// model's own plans too ([`Explain::OwnPlans`]).
 pub fn train_step<B: AutodiffBackend, O: Optimizer<Emma<B>, B>>(
     model: Emma<B>,
     optimizer: &mut O,
@@ -196,7 +163,7 @@ pub fn train_step<B: AutodiffBackend, O: Optimizer<Emma<B>, B>>(
     weights: &LossWeights,
     learning_rate: f64,
 ) -> (Emma<B>, HeadLosses) {
-    let (total, heads) = losses(&model, batch, vision, weights, Explain::OwnPlans);
+    let (total, heads) = losses(&model, batch, vision, weights);
     let values = head_values(&heads);
     let grads = GradientsParams::from_grads(total.backward(), &model);
     (optimizer.step(learning_rate, model, grads), values)

@@ -45,7 +45,7 @@ pub fn load<B: Backend>(dir: &Path, stem: &str, device: &B::Device) -> Result<(E
 #[cfg(test)]
 pub(crate) mod tests {
     use super::batch::{Batch, Example, images_of};
-    use super::loss::{Explain, LossWeights, Vision, losses, train_step};
+    use super::loss::{LossWeights, Vision, losses, train_step};
     use super::*;
     use burn::backend::Autodiff;
     use burn::optim::AdamConfig;
@@ -125,35 +125,9 @@ pub(crate) mod tests {
             assert!(b < 0.6 * a, "{name}: loss {a} -> {b}");
         }
         // The weighted total is the sum of the heads at unit weights.
-        let (total, heads) = losses(&model, &batch, vision, &LossWeights::ALL, Explain::TruePlans);
+        let (total, heads) = losses(&model, &batch, vision, &LossWeights::ALL);
         let sum: f32 = heads.iter().map(|(_, l)| l.clone().into_scalar()).sum();
         assert!((total.into_scalar() - sum).abs() < 1e-4);
-    }
-
-    #[test]
-    fn every_other_frame_explains_the_model_s_own_plan() {
-        let device = Default::default();
-        let examples = [example(0), example(1)];
-        let refs: Vec<&Example> = examples.iter().collect();
-        let batch = Batch::<CpuBackend>::of(&refs, 40, &device);
-        // The model's plan: standing still where the truth keeps speed.
-        let standing = Trajectory::default();
-        let tokenizer = Tokenizer::new();
-        let targets = batch.reasoning_about_own_plans(&[standing, standing], &tokenizer);
-        let truth = batch.reasoning.plan.to_data().to_vec::<f32>().unwrap();
-        let plans = targets.plan.to_data().to_vec::<f32>().unwrap();
-        let row = super::plan_features::PLAN_FEATURES;
-        assert_eq!(plans[..row], truth[..row], "the even frame keeps the true plan");
-        let own = super::plan_features::plan_features(examples[1].speed_mps, &standing);
-        assert_eq!(plans[row..], own[..], "the odd frame reads its own plan");
-        let texts: Vec<i64> = targets.text_inputs.to_data().iter::<i64>().collect();
-        let length = texts.len() / 2;
-        let text = |r: usize| {
-            let ids: Vec<u32> = texts[r * length..(r + 1) * length].iter().map(|&t| t as u32).collect();
-            tokenizer.decode(&ids)
-        };
-        assert!(text(0).ends_with("R4 keep speed."), "{}", text(0));
-        assert!(text(1).ends_with("R4 stop."), "the decision of the plan it reads: {}", text(1));
     }
 
     #[test]
@@ -171,7 +145,7 @@ pub(crate) mod tests {
             let ctx = m.context(images.clone(), rays.clone(), batch.prompt_features.clone());
             let (classes, boxes) = m.detect(&ctx);
             let plan: Tensor<CpuBackend, 2> = m.trajectory(&ctx);
-            let text = m.generate_reasoning(&ctx, batch.reasoning.plan.clone(), 1, 2);
+            let text = m.generate_reasoning(&ctx, batch.plan.clone(), 1, 2);
             (plan.into_data(), classes.into_data(), boxes.into_data(), m.generate_trajectory_tokens(&ctx), text)
         };
         let before = outputs(&model);
@@ -196,7 +170,7 @@ pub(crate) mod tests {
         let batch = Batch::<CpuBackend>::of(&refs, 40, &device);
         let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
         let ctx = model.context(images_of(&refs, &device), rays, batch.prompt_features.clone());
-        let plan = batch.reasoning.plan.clone();
+        let plan = batch.plan.clone();
         // An unused id as the end, so that both run the full length.
         let generated = model.generate_reasoning(&ctx, plan.clone(), 1, u32::MAX);
         let mut tokens = vec![1i64];

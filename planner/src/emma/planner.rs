@@ -161,13 +161,6 @@ pub fn smooth_speeds(trajectory: &Trajectory, speed_mps: f64) -> Trajectory {
     forward_only(&out)
 }
 
-/// The plan the car is given from the model's waypoints, driven from
-/// `speed_mps`: forwards only, speeds smoothed ([`forward_only`],
-/// [`smooth_speeds`]).
-pub fn drivable(learned: &Trajectory, speed_mps: f64) -> Trajectory {
-    smooth_speeds(&forward_only(learned), speed_mps)
-}
-
 impl EmmaPlanner {
     /// The model saved in `dir` (`emma.json`, `emma.bin`).
     pub fn load(dir: &Path) -> Result<Self, String> {
@@ -315,7 +308,7 @@ impl Planner for EmmaPlanner {
             TrajectoryHead::Parallel => self.parallel_trajectory(&ctx)?,
             TrajectoryHead::Tokens => trajectory_tokens::decode(&self.model.generate_trajectory_tokens(&ctx)),
         };
-        let trajectory = drivable(&learned, obs.ego.speed_mps);
+        let trajectory = smooth_speeds(&forward_only(&learned), obs.ego.speed_mps);
         let (class_logits, boxes) = self.model.detect(&ctx);
         let detections = detections_of(class_logits, boxes, MIN_DETECTION_SCORE)?;
         let reasoning = self.reasoning.then(|| self.reasoning_about(&ctx, &trajectory, obs.ego.speed_mps));
