@@ -81,7 +81,8 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
     if runs == 0 {
         bail!("--runs must be positive");
     }
-    let planner = EmmaPlanner::load(&model_dir()).map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
+    let dir = model_dir();
+    let planner = EmmaPlanner::load(&dir).map_err(|e| anyhow::anyhow!("planner model: {e}"))?;
     let config = planner.config();
     let mut scenario = load_scenario(SCENARIO)?;
     scenario.duration_s = AT_S;
@@ -145,7 +146,7 @@ pub fn bench(runs: usize, json: Option<&Path>) -> Result<()> {
     let per_token: Vec<f64> = tokens.iter().map(|s| s / vla_planner::emma::trajectory_tokens::TOKENS as f64).collect();
     let (parallel, tokens) = (Latency::of(parallel), Latency::of(tokens));
     let report = BenchReport {
-        model: model_dir().display().to_string(),
+        model: dir.display().to_string(),
         cameras: obs.rig.cameras.len(),
         image_width: config.image_width,
         image_height: config.image_height,

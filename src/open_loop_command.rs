@@ -121,8 +121,7 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
     let dataset = Dataset::open(data)?;
     // Only a planner with cameras needs the images decoded; it also detects.
     let with_images = planner.split(':').next() == Some("model");
-    let (mut sums, mut n, mut errors, mut collisions, mut decisions_right) =
-        ([0.0f64; 3], 0usize, 0usize, 0usize, 0usize);
+    let (mut sums, mut n, mut errors, mut collisions) = ([0.0f64; 3], 0usize, 0usize, 0usize);
     let mut detections = DetectionMap::default();
     let mut reasoning = ReasoningScores::default();
     let mut plan_decisions: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
@@ -158,12 +157,10 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
                 sums[k] += plan.trajectory.l2_at(&future, *t);
             }
             collisions += plan_collides(&plan.trajectory, &s) as usize;
-            let (shown, truth) = (decision_of(ego.speed_mps, &plan.trajectory), decision_of(ego.speed_mps, &future));
-            decisions_right += (shown == truth) as usize;
             *plan_decisions
-                .entry(truth.as_str().to_string())
+                .entry(decision_of(ego.speed_mps, &future).as_str().to_string())
                 .or_default()
-                .entry(shown.as_str().to_string())
+                .entry(decision_of(ego.speed_mps, &plan.trajectory).as_str().to_string())
                 .or_default() += 1;
             let truth = s.boxes.iter().filter(|o| in_range(&o.bbox)).map(|o| (o.class, o.bbox)).collect();
             let found = plan.detections.iter().filter(|d| in_range(&d.bbox)).copied().collect();
@@ -187,7 +184,11 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
         l2_3s: l3,
         l2_avg: (l1 + l2 + l3) / 3.0,
         plan_collision_rate: collisions as f64 / n as f64,
-        plan_decision_accuracy: decisions_right as f64 / n as f64,
+        plan_decision_accuracy: plan_decisions
+            .iter()
+            .map(|(truth, shown)| shown.get(truth).unwrap_or(&0))
+            .sum::<usize>() as f64
+            / n as f64,
         plan_decisions,
         det_map: if with_images { detections.mean_average_precision() } else { None },
         r4_accuracy: rate(reasoning.r4_right, reasoning.texts),
