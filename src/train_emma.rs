@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use burn::backend::Autodiff;
-use burn::module::AutodiffModule;
+use burn::module::{AutodiffModule, Module};
 use burn::optim::{AdamConfig, Optimizer};
 use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::Tensor;
@@ -90,6 +90,9 @@ struct Progress {
     phase_ends: Vec<(String, HeadLosses)>,
 }
 
+/// The model and its optimizer state after the last epoch, in burn's own
+/// record format: it keeps the parameter ids the optimizer state is
+/// filed under, which the published weights (safetensors) do not.
 const CHECKPOINT: &str = "checkpoint";
 const PROGRESS: &str = "progress.json";
 
@@ -216,8 +219,9 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
     let mut optimizer = AdamConfig::new().init::<TrainBackend, Emma<TrainBackend>>();
     let mut progress = Progress::default();
     if resume {
-        let (m, _) = emma::load::<TrainBackend>(out, CHECKPOINT, &device).map_err(anyhow::Error::msg)?;
-        model = m;
+        model = model
+            .load_file(out.join(CHECKPOINT), &BinFileRecorder::<FullPrecisionSettings>::new(), &device)
+            .with_context(|| format!("loading {}.bin", out.join(CHECKPOINT).display()))?;
         let record = BinFileRecorder::<FullPrecisionSettings>::new()
             .load(optimizer_path(out), &device)
             .with_context(|| format!("loading {}", optimizer_path(out).display()))?;
@@ -331,7 +335,10 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
             if epoch == config.phases[..=phase_index].iter().map(|p| p.epochs).sum::<usize>() {
                 progress.phase_ends.push((phase.name.clone(), v));
             }
-            emma::save_as(&model.valid(), &model_config, out, CHECKPOINT).map_err(anyhow::Error::msg)?;
+            model
+                .clone()
+                .save_file(out.join(CHECKPOINT), &BinFileRecorder::<FullPrecisionSettings>::new())
+                .context("saving the checkpoint")?;
             BinFileRecorder::<FullPrecisionSettings>::new()
                 .record(optimizer.to_record(), optimizer_path(out))
                 .context("saving the optimizer state")?;

@@ -34,7 +34,7 @@ fn train_then_evaluate_open_loop() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4, "a header and three epochs: {csv}");
-    assert!(run.join("ego-mlp.bin").is_file() && run.join("ego-mlp.json").is_file());
+    assert!(run.join("ego-mlp.safetensors").is_file() && run.join("ego-mlp.json").is_file());
 
     for planner in ["cv", "ego-mlp"] {
         let json = dir.join(format!("{planner}.json"));
@@ -98,7 +98,7 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
     assert!(stdout.contains("detection: val loss"), "the forgetting report: {stdout}");
     let csv = std::fs::read_to_string(run.join("losses.csv")).unwrap();
     assert_eq!(csv.lines().count(), 7, "a header, train and val lines of three epochs: {csv}");
-    for file in ["emma.bin", "emma.json", "checkpoint.bin", "forgetting.txt", "training.rrd", "progress.json"] {
+    for file in ["emma.safetensors", "emma.json", "checkpoint.bin", "forgetting.txt", "training.rrd", "progress.json"] {
         assert!(run.join(file).is_file(), "{file}");
     }
     // One more epoch of the frozen-encoder phase, resumed from the checkpoint.

@@ -114,7 +114,7 @@ pub fn train_step<B: AutodiffBackend, O: Optimizer<EgoMlp<B>, B>>(
 }
 
 /// Where a trained ego-MLP lives: `<dir>/ego-mlp.json` (its config) and
-/// `<dir>/ego-mlp.bin` (its weights).
+/// `<dir>/ego-mlp.safetensors` (its weights).
 pub const MODEL_NAME: &str = "ego-mlp";
 
 /// Saves the weights and config into `dir`.
@@ -125,7 +125,7 @@ pub fn save<B: Backend>(model: &EgoMlp<B>, config: &EgoMlpConfig, dir: &std::pat
 /// Loads a model saved by [`save`].
 pub fn load<B: Backend>(dir: &std::path::Path, device: &B::Device) -> Result<EgoMlp<B>, String> {
     let config: EgoMlpConfig = crate::weights::load_config(dir, MODEL_NAME)?;
-    crate::weights::load_weights(config.init::<B>(device), dir, MODEL_NAME, device)
+    crate::weights::load_weights(config.init::<B>(device), dir, MODEL_NAME)
 }
 
 /// The ego-MLP as a planner: it keeps the ego's history itself.

@@ -1,26 +1,30 @@
 //! Where a trained network lives: `<dir>/<stem>.json` (its config) beside
-//! `<dir>/<stem>.bin` (its weights, full precision) — one format for every
-//! model the planner crate ships.
+//! `<dir>/<stem>.safetensors` (its weights, full precision, each tensor
+//! named by its module path: readable by any safetensors tool, and loadable
+//! into a network that grew, parameter by parameter) — one format for
+//! every model the planner crate ships.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::config::Config;
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::record::{BinFileRecorder, FullPrecisionSettings};
-use burn::tensor::Tensor;
+use burn::module::Module;
 use burn::tensor::backend::Backend;
+use burn_store::{ApplyError, ModuleSnapshot, SafetensorsStore};
 
-/// Saves `model` and its `config` as `<dir>/<stem>.{json,bin}`, replacing
-/// what is there (a new best checkpoint replaces the last).
+/// The weights file of `<dir>/<stem>`.
+pub fn weights_path(dir: &Path, stem: &str) -> PathBuf {
+    dir.join(format!("{stem}.safetensors"))
+}
+
+/// Saves `model` and its `config` as `<dir>/<stem>.{json,safetensors}`,
+/// replacing what is there (a new best checkpoint replaces the last).
 pub fn save<B: Backend, M: Module<B>, C: Config>(model: &M, config: &C, dir: &Path, stem: &str) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let _ = std::fs::remove_file(dir.join(format!("{stem}.bin")));
     let json = dir.join(format!("{stem}.json"));
     config.save(&json).map_err(|e| format!("{}: {e}", json.display()))?;
-    model
-        .clone()
-        .save_file(dir.join(stem), &BinFileRecorder::<FullPrecisionSettings>::new())
-        .map_err(|e| format!("{}.bin: {e}", dir.join(stem).display()))
+    let file = weights_path(dir, stem);
+    let mut store = SafetensorsStore::from_file(&file).overwrite(true);
+    model.save_into(&mut store).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// The config saved by [`save`].
@@ -29,53 +33,70 @@ pub fn load_config<C: Config>(dir: &Path, stem: &str) -> Result<C, String> {
     C::load(&json).map_err(|e| format!("{}: {e}", json.display()))
 }
 
-/// The weights saved by [`save`], into a model built from its config.
-/// Weights of another version of the network (an input that grew, say)
-/// are refused here, naming the parameter: loaded, they would fail deep
-/// inside the backend at the first frame.
-pub fn load_weights<B: Backend, M: Module<B>>(
-    model: M,
-    dir: &Path,
-    stem: &str,
-    device: &B::Device,
-) -> Result<M, String> {
-    let file = format!("{}.bin", dir.join(stem).display());
-    let expected = shapes(&model);
-    let model = model
-        .load_file(dir.join(stem), &BinFileRecorder::<FullPrecisionSettings>::new(), device)
-        .map_err(|e| format!("{file}: {e}"))?;
-    for ((name, want), (_, got)) in expected.iter().zip(shapes(&model)) {
-        if *want != got {
-            return Err(format!(
-                "{file}: parameter `{name}` is {got:?} there, this build's network wants {want:?}: \
-                 weights of another version of the model, retrain it (models/README.md)"
-            ));
-        }
+/// The weights saved by [`save`], into a model built from its config:
+/// every parameter must be there with this build's shape. Weights of
+/// another version of the network (an input that grew, say) are refused
+/// here, naming the parameter: loaded, they would fail deep inside the
+/// backend at the first frame.
+pub fn load_weights<B: Backend, M: Module<B>>(mut model: M, dir: &Path, stem: &str) -> Result<M, String> {
+    let file = weights_path(dir, stem);
+    let mut store = SafetensorsStore::from_file(&file).validate(false).allow_partial(true);
+    let result = model.load_from(&mut store).map_err(|e| format!("{}: {e}", file.display()))?;
+    if let Some(e) = result.errors.first() {
+        return Err(format!("{}: {}; retrain it (models/README.md)", file.display(), describe(e)));
+    }
+    if let Some((name, _)) = result.missing.first() {
+        return Err(format!(
+            "{}: no parameter `{name}` ({} of this build's network missing): \
+             weights of another version of the model, retrain it (models/README.md)",
+            file.display(),
+            result.missing.len()
+        ));
     }
     Ok(model)
 }
 
-/// Every float parameter's module path and shape, in module order.
-fn shapes<B: Backend, M: Module<B>>(model: &M) -> Vec<(String, Vec<usize>)> {
-    #[derive(Default)]
-    struct Shapes {
-        path: Vec<String>,
-        found: Vec<(String, Vec<usize>)>,
+/// What a partial load ([`warm_start`]) took from a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WarmStart {
+    /// Parameters taken from the file.
+    pub loaded: Vec<String>,
+    /// Parameters the file lacks or holds in another shape: they keep the
+    /// values they were initialised with.
+    pub fresh: Vec<String>,
+}
+
+/// Starts `model` from the weights of another version of it: every
+/// parameter found in `<dir>/<stem>.safetensors` under its path and in the
+/// same shape takes the file's values; the others keep theirs. With
+/// `rename = (pattern, replacement)` the file's names are rewritten first
+/// (a regex), to seed a new part of the network from a trained one.
+pub fn warm_start<B: Backend, M: Module<B>>(
+    mut model: M,
+    dir: &Path,
+    stem: &str,
+    rename: Option<(&str, &str)>,
+) -> Result<(M, WarmStart), String> {
+    let file = weights_path(dir, stem);
+    let mut store = SafetensorsStore::from_file(&file).validate(false).allow_partial(true);
+    if let Some((from, to)) = rename {
+        store = store.with_key_remapping(from, to);
     }
-    impl<B: Backend> ModuleVisitor<B> for Shapes {
-        fn enter_module(&mut self, name: &str, _container: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _name: &str, _container: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-            self.found.push((self.path.join("."), param.val().dims().to_vec()));
-        }
+    let result = model.load_from(&mut store).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut fresh: Vec<String> = result.missing.iter().map(|(name, _)| name.clone()).collect();
+    fresh.extend(result.errors.iter().map(|e| describe(e)));
+    Ok((model, WarmStart { loaded: result.applied, fresh }))
+}
+
+fn describe(e: &ApplyError) -> String {
+    match e {
+        ApplyError::ShapeMismatch { path, expected, found } => format!(
+            "parameter `{path}` is {:?} there, this build's network wants {:?}: weights of another version of the model",
+            found.as_slice(),
+            expected.as_slice()
+        ),
+        other => other.to_string(),
     }
-    let mut visitor = Shapes::default();
-    model.visit(&mut visitor);
-    visitor.found
 }
 
 #[cfg(test)]
@@ -90,14 +111,32 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vla-weights-shape-{}", std::process::id()));
         let narrow = EgoMlpConfig::new().with_hidden(8);
         save(&narrow.init::<CpuBackend>(&device), &narrow, &dir, "mlp").unwrap();
-        let same = load_weights(narrow.init::<CpuBackend>(&device), &dir, "mlp", &device);
+        let same = load_weights(narrow.init::<CpuBackend>(&device), &dir, "mlp");
         assert!(same.is_ok(), "{:?}", same.err());
         let wide = EgoMlpConfig::new().with_hidden(16).init::<CpuBackend>(&device);
-        let e = load_weights(wide, &dir, "mlp", &device).unwrap_err();
+        let e = load_weights(wide, &dir, "mlp").unwrap_err();
         assert!(
-            e.contains("mlp.bin") && e.contains("`input.weight` is [24, 8]") && e.contains("wants [24, 16]"),
+            e.contains("mlp.safetensors") && e.contains("`input.weight` is [24, 8]") && e.contains("wants [24, 16]"),
             "{e}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_warm_start_takes_what_fits_and_names_what_stays_fresh() {
+        let device = Default::default();
+        let dir = std::env::temp_dir().join(format!("vla-weights-warm-{}", std::process::id()));
+        let narrow = EgoMlpConfig::new().with_hidden(8);
+        save(&narrow.init::<CpuBackend>(&device), &narrow, &dir, "mlp").unwrap();
+        let wide = EgoMlpConfig::new().with_hidden(16).init::<CpuBackend>(&device);
+        let (_, start) = warm_start(wide, &dir, "mlp", None).unwrap();
+        assert_eq!(start.loaded, ["output.bias"], "the only parameter of the same shape");
+        assert_eq!(start.fresh.len(), 5, "{:?}", start.fresh);
+        assert!(start.fresh.iter().any(|f| f.contains("`input.weight` is [24, 8]")), "{:?}", start.fresh);
+        let renamed = warm_start(narrow.init::<CpuBackend>(&device), &dir, "mlp", Some((r"^input\.", "spare.")));
+        let (_, start) = renamed.unwrap();
+        assert_eq!(start.loaded.len(), 4, "{start:?}");
+        assert_eq!(start.fresh, ["input.bias", "input.weight"], "renamed away in the file");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

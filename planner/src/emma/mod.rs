@@ -22,23 +22,18 @@ pub use model::{Context, Emma};
 pub use planner::EmmaPlanner;
 
 /// Files of a trained model: `<dir>/emma.json` (its config) and
-/// `<dir>/emma.bin` (its weights).
+/// `<dir>/emma.safetensors` (its weights).
 pub const MODEL_NAME: &str = "emma";
 
 /// Saves the weights and config into `dir`, replacing what is there.
 pub fn save<B: Backend>(model: &Emma<B>, config: &EmmaConfig, dir: &Path) -> Result<(), String> {
-    save_as(model, config, dir, MODEL_NAME)
+    crate::weights::save(model, config, dir, MODEL_NAME)
 }
 
-/// Saves under another file stem (a checkpoint beside the best weights).
-pub fn save_as<B: Backend>(model: &Emma<B>, config: &EmmaConfig, dir: &Path, stem: &str) -> Result<(), String> {
-    crate::weights::save(model, config, dir, stem)
-}
-
-/// Loads a model saved by [`save`] / [`save_as`].
-pub fn load<B: Backend>(dir: &Path, stem: &str, device: &B::Device) -> Result<(Emma<B>, EmmaConfig), String> {
-    let config: EmmaConfig = crate::weights::load_config(dir, stem)?;
-    let model = crate::weights::load_weights(config.init::<B>(device), dir, stem, device)?;
+/// Loads a model saved by [`save`].
+pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<(Emma<B>, EmmaConfig), String> {
+    let config: EmmaConfig = crate::weights::load_config(dir, MODEL_NAME)?;
+    let model = crate::weights::load_weights(config.init::<B>(device), dir, MODEL_NAME)?;
     Ok((model, config))
 }
 
@@ -153,7 +148,7 @@ pub(crate) mod tests {
         assert_eq!(before.3.len(), trajectory_tokens::TOKENS);
         let dir = std::env::temp_dir().join(format!("vla-emma-save-{}", std::process::id()));
         save(&model, &config, &dir).unwrap();
-        let (loaded, loaded_config) = load::<CpuBackend>(&dir, MODEL_NAME, &device).unwrap();
+        let (loaded, loaded_config) = load::<CpuBackend>(&dir, &device).unwrap();
         assert_eq!(loaded_config.detection_queries, 4);
         assert_eq!(outputs(&loaded), before);
         std::fs::remove_dir_all(&dir).unwrap();

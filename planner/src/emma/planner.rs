@@ -162,9 +162,9 @@ pub fn smooth_speeds(trajectory: &Trajectory, speed_mps: f64) -> Trajectory {
 }
 
 impl EmmaPlanner {
-    /// The model saved in `dir` (`emma.json`, `emma.bin`).
+    /// The model saved in `dir` (`emma.json`, `emma.safetensors`).
     pub fn load(dir: &Path) -> Result<Self, String> {
-        let (model, config) = super::load::<B>(dir, super::MODEL_NAME, &Default::default())?;
+        let (model, config) = super::load::<B>(dir, &Default::default())?;
         let tokenizer = Tokenizer::new();
         if tokenizer.vocabulary_size() != config.vocabulary {
             return Err(format!(
