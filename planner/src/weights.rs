@@ -84,7 +84,7 @@ pub fn warm_start<B: Backend, M: Module<B>>(
     }
     let result = model.load_from(&mut store).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut fresh: Vec<String> = result.missing.iter().map(|(name, _)| name.clone()).collect();
-    fresh.extend(result.errors.iter().map(|e| describe(e)));
+    fresh.extend(result.errors.iter().map(describe));
     Ok((model, WarmStart { loaded: result.applied, fresh }))
 }
 
