@@ -95,8 +95,13 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Continue from the checkpoint of the last finished epoch in `--out`.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "init")]
         resume: bool,
+        /// Start from the weights of the model in this directory (e.g.
+        /// models/emma) where they fit this build's network; the parts they
+        /// lack start fresh, and the run lists them.
+        #[arg(long)]
+        init: Option<PathBuf>,
     },
     /// Latency of the shipped model's stages on this machine (median, p99),
     /// parameters and FLOPs per frame.
@@ -388,7 +393,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset { command: DatasetCommand::ImportComma2k19 { dir, out } } => {
             dataset_command::import_comma2k19(&dir, &out)
         }
-        Command::Train { data, config, out, resume } => train_command::train(&data, &config, &out, resume),
+        Command::Train { data, config, out, resume, init } => {
+            let start = match (&init, resume) {
+                (Some(dir), _) => train_emma::Start::From(dir),
+                (None, true) => train_emma::Start::Resume,
+                (None, false) => train_emma::Start::Fresh,
+            };
+            train_command::train(&data, &config, &out, start)
+        }
         Command::Bench { runs, json } => bench_command::bench(runs, json.as_deref()),
         Command::Drive { config, backend } => drive::drive(&config, backend.as_deref()),
         Command::Replay { merge: Some(ReplaySubcommand::Merge { reports, json }), .. } => {

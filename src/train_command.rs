@@ -21,6 +21,8 @@ use vla_perception::backend::CpuBackend;
 use vla_planner::ego_mlp::{self, EgoMlpConfig, OUTPUTS, batch_tensors, l1_loss, train_step, trajectory_target};
 use vla_planner::features::{EGO_FEATURES, ego_features};
 
+use crate::train_emma::Start;
+
 type TrainBackend = Autodiff<CpuBackend>;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,15 +64,18 @@ struct ModelName {
     model: String,
 }
 
-pub fn train(data: &Path, config_path: &Path, out: &Path, resume: bool) -> Result<()> {
+pub fn train(data: &Path, config_path: &Path, out: &Path, start: Start) -> Result<()> {
     let text = std::fs::read_to_string(config_path).with_context(|| format!("reading {}", config_path.display()))?;
     let name: ModelName = toml::from_str(&text)
         .with_context(|| format!("{}: a training config names its `model`", config_path.display()))?;
     if name.model == vla_planner::emma::MODEL_NAME {
-        return crate::train_emma::train(data, &text, config_path, out, resume);
+        return crate::train_emma::train(data, &text, config_path, out, start);
     }
-    if resume {
-        bail!("{}: `--resume` is for the emma model; the ego-mlp trains in seconds", config_path.display());
+    if !matches!(start, Start::Fresh) {
+        bail!(
+            "{}: `--resume` and `--init` are for the emma model; the ego-mlp trains in seconds",
+            config_path.display()
+        );
     }
     let config: TrainConfig =
         toml::from_str(&text).with_context(|| format!("{}: invalid training config", config_path.display()))?;

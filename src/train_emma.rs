@@ -23,14 +23,16 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use vla_datasets::{Dataset, LogSamples, Sample, Split};
 use vla_explain::Tokenizer;
-use vla_hal::Route;
+use vla_hal::{Route, Trajectory};
 use vla_perception::backend::CpuBackend;
 use vla_perception::{EncoderConfig, patch_rays};
+use vla_planner::ego_mlp::{OUTPUTS, trajectory_from_output};
 use vla_planner::emma::batch::{Batch, Example, images_of};
 use vla_planner::emma::boxes::in_range;
-use vla_planner::emma::loss::{HeadLosses, LossWeights, Vision, head_values, losses, train_step};
+use vla_planner::emma::loss::{Explain, HeadLosses, LossWeights, Vision, head_values, losses, train_step};
+use vla_planner::emma::planner::drivable;
 use vla_planner::emma::{self, Emma, EmmaConfig};
-use vla_planner::features::{ego_features, prompt_features};
+use vla_planner::features::{PROMPT_FEATURES, ego_features, prompt_features};
 
 use crate::run::parallel_map;
 
@@ -79,6 +81,13 @@ pub struct Phase {
     /// the phase and the decoder and heads train on them alone.
     #[serde(default)]
     pub freeze_encoder: bool,
+    /// The reasoning alone learns to explain the model's own plans: the
+    /// plans are computed once for the phase (encoder frozen), the labels'
+    /// R4 relabelled to the decision each plan shows, and the context is
+    /// detached, so that the plans and detections do not move. The
+    /// phase's weights weight the reasoning alone.
+    #[serde(default)]
+    pub reasoning_only: bool,
 }
 
 /// Where training stands after an epoch: enough to resume.
@@ -140,20 +149,26 @@ fn example_of(s: &Sample, tokenizer: &Tokenizer) -> Result<Option<Example>> {
     }))
 }
 
-/// Mean validation loss of every head.
+/// Mean validation loss of every head; the reasoning explains the true
+/// futures, or `own_plans` (one per example) where given.
 fn validate(
     model: &Emma<CpuBackend>,
     val: &[Example],
     rays: &Tensor<CpuBackend, 3>,
     config: &EmmaTrainConfig,
+    own_plans: Option<&[Trajectory]>,
 ) -> HeadLosses {
     let device = Default::default();
     let (mut sums, mut n) = ([0.0f32; 4], 0usize);
-    for chunk in val.chunks(config.batch_size) {
+    for (k, chunk) in val.chunks(config.batch_size).enumerate() {
         let refs: Vec<&Example> = chunk.iter().collect();
         let batch = Batch::<CpuBackend>::of(&refs, config.network.reasoning_tokens, &device);
         let vision = Vision::Images { images: images_of(&refs, &device), rays: rays.clone() };
-        let (_, heads) = losses(model, &batch, vision, &LossWeights::ALL);
+        let explain = match own_plans {
+            Some(plans) => Explain::OwnPlans(&plans[k * config.batch_size..k * config.batch_size + chunk.len()]),
+            None => Explain::TruePlans,
+        };
+        let (_, heads) = losses(model, &batch, vision, &LossWeights::ALL, explain);
         for (i, v) in head_values(&heads).values().iter().enumerate() {
             sums[i] += v.unwrap_or(0.0) * chunk.len() as f32;
         }
@@ -183,11 +198,32 @@ fn optimizer_path(out: &Path) -> PathBuf {
     out.join(format!("{CHECKPOINT}-optimizer"))
 }
 
-pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bool) -> Result<()> {
+/// How `vla train` starts: afresh, from its own checkpoint, or from
+/// another model's weights.
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a> {
+    Fresh,
+    Resume,
+    /// The weights of the model in this directory, where they fit
+    /// ([`emma::warm_start`]).
+    From(&'a Path),
+}
+
+pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Start) -> Result<()> {
     let config: EmmaTrainConfig =
         toml::from_str(text).with_context(|| format!("{}: invalid training config", config_path.display()))?;
     if config.batch_size == 0 || config.phases.is_empty() || config.phases.iter().any(|p| p.epochs == 0) {
         bail!("{}: batch_size and every phase's epochs must be positive", config_path.display());
+    }
+    if let Some(p) = config.phases.iter().find(|p| {
+        let w = p.weights;
+        p.reasoning_only && (w.trajectory > 0.0 || w.trajectory_tokens > 0.0 || w.detection > 0.0 || w.reasoning <= 0.0)
+    }) {
+        bail!(
+            "{}: phase `{}` is reasoning_only: its weights weight the reasoning alone",
+            config_path.display(),
+            p.name
+        );
     }
     let dataset = Dataset::open(data)?;
     let tokenizer = Tokenizer::new();
@@ -218,6 +254,18 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
     let mut model = model_config.init::<TrainBackend>(&device);
     let mut optimizer = AdamConfig::new().init::<TrainBackend, Emma<TrainBackend>>();
     let mut progress = Progress::default();
+    let resume = matches!(start, Start::Resume);
+    if let Start::From(dir) = start {
+        let (m, started) = emma::warm_start(model, dir).map_err(anyhow::Error::msg)?;
+        model = m;
+        println!(
+            "starting from {}: {} parameters loaded, {} seeded from other parts, fresh: {}",
+            dir.display(),
+            started.loaded.len(),
+            started.seeded.len(),
+            if started.fresh.is_empty() { "none".to_string() } else { started.fresh.join(", ") }
+        );
+    }
     if resume {
         model = model
             .load_file(out.join(CHECKPOINT), &BinFileRecorder::<FullPrecisionSettings>::new(), &device)
@@ -261,16 +309,28 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
     let mut epoch = 0;
     let last_phase = config.phases.len() - 1;
     for (phase_index, phase) in config.phases.iter().enumerate() {
-        // A frozen phase's visual tokens, computed at its first epoch run.
+        // A frozen phase's visual tokens, computed at its first epoch run,
+        // and a reasoning-only phase's plans.
         let mut frozen_tokens: Option<Vec<Vec<f32>>> = None;
+        let mut own_plans: Option<Vec<Trajectory>> = None;
+        let mut val_plans: Option<Vec<Trajectory>> = None;
         for _ in 0..phase.epochs {
             epoch += 1;
             if epoch <= progress.epochs_done {
                 continue;
             }
-            if phase.freeze_encoder && frozen_tokens.is_none() {
+            if (phase.freeze_encoder || phase.reasoning_only) && frozen_tokens.is_none() {
                 bar.suspend(|| println!("phase {}: encoding {} frames once (encoder frozen)", phase.name, train.len()));
                 frozen_tokens = Some(visual_tokens(&model.valid(), &train, &val_rays, config.batch_size));
+            }
+            if let (true, None, Some(tokens)) = (phase.reasoning_only, &own_plans, &frozen_tokens) {
+                bar.suspend(|| {
+                    println!("phase {}: planning {} frames once (reasoning alone)", phase.name, train.len())
+                });
+                let valid = model.valid();
+                own_plans = Some(plans_of(&valid, &train, tokens, config.batch_size)?);
+                let val_tokens = visual_tokens(&valid, &val, &val_rays, config.batch_size);
+                val_plans = Some(plans_of(&valid, &val, &val_tokens, config.batch_size)?);
             }
             let epoch_start = std::time::Instant::now();
             // One shuffle per epoch from (seed, epoch): a resumed run sees
@@ -291,7 +351,12 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
                 let progress_ratio = step as f64 / (total_epochs * steps_per_epoch) as f64;
                 let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress_ratio).cos());
                 let rate = config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine;
-                let (m, heads) = train_step(model, &mut optimizer, &batch, vision, &phase.weights, rate);
+                let plans: Vec<Trajectory> = match &own_plans {
+                    Some(p) => chunk.iter().map(|&i| p[i]).collect(),
+                    None => Vec::new(),
+                };
+                let explain = if phase.reasoning_only { Explain::OwnPlans(&plans) } else { Explain::TruePlans };
+                let (m, heads) = train_step(model, &mut optimizer, &batch, vision, &phase.weights, explain, rate);
                 model = m;
                 rec.set_time_sequence("step", step as i64);
                 for (i, v) in heads.values().iter().enumerate() {
@@ -305,7 +370,9 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
                 bar.set_message(format!("epoch {epoch}/{total_epochs} ({})", phase.name));
             }
             let train_losses = sums.map(|s| s / batches.max(1) as f32);
-            let v = validate(&model.valid(), &val, &val_rays, &config);
+            // A reasoning-only phase is validated, and its best epoch
+            // chosen, on explaining the model's own plans.
+            let v = validate(&model.valid(), &val, &val_rays, &config, val_plans.as_deref());
             let tv = phase.weights;
             let train_line: Vec<String> = train_losses
                 .iter()
@@ -332,8 +399,15 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, resume: bo
                     emma::save(&model.valid(), &model_config, out).map_err(anyhow::Error::msg)?;
                 }
             }
-            if epoch == config.phases[..=phase_index].iter().map(|p| p.epochs).sum::<usize>() {
+            // Forgetting is what the planning losses do to the other heads;
+            // a reasoning-only phase changes what the reasoning is asked.
+            let phase_end = epoch == config.phases[..=phase_index].iter().map(|p| p.epochs).sum::<usize>();
+            if phase_end && !phase.reasoning_only {
                 progress.phase_ends.push((phase.name.clone(), v));
+            }
+            // Replaced, not overwritten: burn warns on every overwrite.
+            for file in [out.join(format!("{CHECKPOINT}.bin")), optimizer_path(out).with_extension("bin")] {
+                let _ = std::fs::remove_file(file);
             }
             model
                 .clone()
@@ -375,13 +449,40 @@ fn visual_tokens(
     out
 }
 
+/// The plan the car would be given in every example, from the model's
+/// parallel head on the frozen `tokens`.
+fn plans_of(
+    model: &Emma<CpuBackend>,
+    examples: &[Example],
+    tokens: &[Vec<f32>],
+    batch: usize,
+) -> Result<Vec<Trajectory>> {
+    let device = Default::default();
+    let mut out = Vec::with_capacity(examples.len());
+    let indices: Vec<usize> = (0..examples.len()).collect();
+    for chunk in indices.chunks(batch) {
+        let visual = stack_tokens::<CpuBackend>(tokens, chunk, model.dim(), &device);
+        let prompt: Vec<f32> = chunk.iter().flat_map(|&i| examples[i].prompt_features).collect();
+        let prompt = Tensor::from_data(burn::tensor::TensorData::new(prompt, [chunk.len(), PROMPT_FEATURES]), &device);
+        let outputs: Vec<f32> = model
+            .trajectory(&model.context_of(visual, prompt))
+            .into_data()
+            .to_vec()
+            .map_err(|e| anyhow::anyhow!("reading the planned trajectories: {e:?}"))?;
+        for (&i, row) in chunk.iter().zip(outputs.chunks(OUTPUTS)) {
+            out.push(drivable(&trajectory_from_output(row), examples[i].speed_mps));
+        }
+    }
+    Ok(out)
+}
+
 /// The frozen tokens of the examples `indices` as `[batch, P, dim]`.
-fn stack_tokens(
+fn stack_tokens<B: burn::tensor::backend::Backend>(
     tokens: &[Vec<f32>],
     indices: &[usize],
     dim: usize,
-    device: &burn::tensor::Device<TrainBackend>,
-) -> Tensor<TrainBackend, 3> {
+    device: &B::Device,
+) -> Tensor<B, 3> {
     let per_example = tokens.first().map_or(0, Vec::len);
     let values: Vec<f32> = indices.iter().flat_map(|&i| tokens[i].iter().copied()).collect();
     let data = burn::tensor::TensorData::new(values, [indices.len(), per_example / dim.max(1), dim]);

@@ -108,6 +108,33 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
     assert_eq!(csv.lines().count(), 9, "epoch 4 appended: {csv}");
     assert!(csv.lines().last().unwrap().starts_with("4,heads,val,"), "{csv}");
 
+    // The reasoning alone, started from that run's weights: the plans and
+    // detections do not move, the reasoning does.
+    let explain = |trajectory_weight: f64| {
+        let head = tiny_emma_config(1);
+        let network = &head[..head.find("[[phase]]").unwrap()];
+        format!(
+            "{network}[[phase]]\nname = \"explain\"\nepochs = 2\nreasoning_only = true\n\
+             weights = {{ trajectory = {trajectory_weight}, trajectory_tokens = 0.0, detection = 0.0, reasoning = 1.0 }}\n"
+        )
+    };
+    let config = dir.join("explain.toml");
+    let explained = dir.join("explained");
+    std::fs::write(&config, explain(1.0)).unwrap();
+    let out = train(&data, &config, &explained, &["--init", run.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("phase `explain` is reasoning_only"), "{err}");
+    std::fs::write(&config, explain(0.0)).unwrap();
+    let out = train(&data, &config, &explained, &["--init", run.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("0 seeded from other parts, fresh: none"), "{stdout}");
+    let csv = std::fs::read_to_string(explained.join("losses.csv")).unwrap();
+    let val: Vec<Vec<&str>> = csv.lines().filter(|l| l.contains(",val,")).map(|l| l.split(',').collect()).collect();
+    assert_eq!(val.len(), 2, "{csv}");
+    assert_eq!(val[0][3..6], val[1][3..6], "trajectory, tokens and detection unchanged: {csv}");
+    assert_ne!(val[0][6], val[1][6], "the reasoning trains: {csv}");
+
     // The shipped model on the test split: every metric of the issue.
     let json = dir.join("model.json");
     let args = ["eval", "open-loop", "--data", data.to_str().unwrap(), "--planner", "model", "--json"];

@@ -89,6 +89,35 @@ pub fn final_speed(t: &Trajectory) -> f64 {
     (b.x - a.x).hypot(b.y - a.y) / TRAJECTORY_STEP_S
 }
 
+/// How many quantities [`decision_margins`] gives.
+pub const DECISION_MARGINS: usize = 11;
+
+/// Each comparison [`decision_of`] makes, as how far its quantity lies past
+/// the threshold (positive: the comparison holds) in tenths of the
+/// threshold, clamped to ±1: the plan's numbers in the units its R4 is
+/// decided in, for a network that has to say which decision a plan shows.
+/// In order: standing now, standing at the end, turn left, turn right,
+/// nearly straight, offset left, offset right, curve left, curve right,
+/// speeding up, slowing down.
+pub fn decision_margins(speed_now_mps: f64, trajectory: &Trajectory) -> [f64; DECISION_MARGINS] {
+    let last = trajectory.waypoints[TRAJECTORY_STEPS - 1];
+    let change = final_speed(trajectory) - speed_now_mps;
+    let past = |value: f64, threshold: f64| ((value - threshold) / (0.1 * threshold.abs())).clamp(-1.0, 1.0);
+    [
+        past(-speed_now_mps, -STANDING_MPS),
+        past(-final_speed(trajectory), -STANDING_MPS),
+        past(last.heading, TURN_RAD),
+        past(-last.heading, TURN_RAD),
+        past(-last.heading.abs(), -CURVE_RAD),
+        past(last.y, LANE_CHANGE_M),
+        past(-last.y, LANE_CHANGE_M),
+        past(last.heading, CURVE_RAD),
+        past(-last.heading, CURVE_RAD),
+        past(change, SPEED_CHANGE_MPS),
+        past(-change, SPEED_CHANGE_MPS),
+    ]
+}
+
 /// The decision a trajectory shows, given the speed now. Standing and
 /// starting come first, then the lateral manoeuvre, then the speed.
 pub fn decision_of(speed_now_mps: f64, trajectory: &Trajectory) -> Decision {
@@ -175,6 +204,22 @@ mod tests {
             decision_of(10.0, &straight([10.1, 10.2, 10.3, 10.4, 10.5, 10.6, 10.7, 10.8], 10.0)),
             Decision::KeepSpeed
         );
+    }
+
+    #[test]
+    fn margins_are_positive_where_the_comparisons_hold() {
+        // Braking from 10 to 6 m/s: moving, slowing down, straight, no offset.
+        let m = decision_margins(10.0, &straight([9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0], 10.0));
+        assert_eq!(m, [-1.0, -1.0, -1.0, -1.0, 1.0, -1.0, -1.0, -1.0, -1.0, -1.0, 1.0]);
+        // A 0.3 rad curve to the left: between the curve and the turn
+        // thresholds, saturated; just past the curve's (0.175 rad) is a
+        // small margin.
+        let m = decision_margins(15.0, &manoeuvre(15.0, 0.3, 0.0));
+        assert_eq!(&m[2..5], &[-1.0, -1.0, -1.0]);
+        assert_eq!(m[7], 1.0);
+        let m = decision_margins(15.0, &manoeuvre(15.0, 0.175, 0.0));
+        assert!((m[7] - 0.294).abs() < 1e-3, "{}", m[7]);
+        assert_eq!(decision_of(15.0, &manoeuvre(15.0, 0.175, 0.0)), Decision::CurveLeft);
     }
 
     #[test]

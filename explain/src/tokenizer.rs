@@ -123,6 +123,17 @@ impl Tokenizer {
         }
         text
     }
+
+    /// The same trace's token ids with R4 saying `decision` instead (the
+    /// ids unchanged when they hold no R4): the label of a trace about
+    /// another plan in the same scene.
+    pub fn with_decision(&self, ids: &[u32], decision: Decision) -> Vec<u32> {
+        let r4 = self.id("R4");
+        let Some(at) = ids.iter().rposition(|&id| id == r4) else { return ids.to_vec() };
+        let mut out = ids[..=at].to_vec();
+        out.extend(self.encode(&format!("{}.", decision.as_str())).into_iter().skip(1));
+        out
+    }
 }
 
 #[cfg(test)]
@@ -139,5 +150,15 @@ mod tests {
         assert_eq!(t.decode(&ids), text);
         assert_eq!(t.vocabulary_size(), 66, "the README names the size");
         assert_eq!(t.decode(&t.encode("R4 fly.")), "R4 <unk>.");
+    }
+
+    #[test]
+    fn r4_is_relabelled_in_place() {
+        let t = Tokenizer::new();
+        let scene = "R1 straight road, day, light traffic. R2 car at 12.0 0.0. R3 car braking.";
+        let stopping = t.encode(&format!("{scene} R4 stop."));
+        let relabelled = t.with_decision(&stopping, Decision::ChangeLaneLeft);
+        assert_eq!(relabelled, t.encode(&format!("{scene} R4 change lane left.")));
+        assert_eq!(t.with_decision(&t.encode(scene), Decision::Stop), t.encode(scene), "no R4: unchanged");
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::backend::Backend;
-use burn_store::{ApplyError, ModuleSnapshot, SafetensorsStore};
+use burn_store::{ApplyError, ModuleSnapshot, PathFilter, SafetensorsStore};
 
 /// The weights file of `<dir>/<stem>`.
 pub fn weights_path(dir: &Path, stem: &str) -> PathBuf {
@@ -59,8 +59,10 @@ pub fn load_weights<B: Backend, M: Module<B>>(mut model: M, dir: &Path, stem: &s
 /// What a partial load ([`warm_start`]) took from a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WarmStart {
-    /// Parameters taken from the file.
+    /// Parameters taken from the file under their own names.
     pub loaded: Vec<String>,
+    /// Parameters taken from the file under another name (`seeds`).
+    pub seeded: Vec<String>,
     /// Parameters the file lacks or holds in another shape: they keep the
     /// values they were initialised with.
     pub fresh: Vec<String>,
@@ -68,24 +70,39 @@ pub struct WarmStart {
 
 /// Starts `model` from the weights of another version of it: every
 /// parameter found in `<dir>/<stem>.safetensors` under its path and in the
-/// same shape takes the file's values; the others keep theirs. With
-/// `rename = (pattern, replacement)` the file's names are rewritten first
-/// (a regex), to seed a new part of the network from a trained one.
+/// same shape takes the file's values. Those still fresh then try the
+/// file's names rewritten by `seeds` (regex, replacement), to start a new
+/// part of the network from a trained one; the rest keep their values.
 pub fn warm_start<B: Backend, M: Module<B>>(
     mut model: M,
     dir: &Path,
     stem: &str,
-    rename: Option<(&str, &str)>,
+    seeds: &[(&str, &str)],
 ) -> Result<(M, WarmStart), String> {
     let file = weights_path(dir, stem);
-    let mut store = SafetensorsStore::from_file(&file).validate(false).allow_partial(true);
-    if let Some((from, to)) = rename {
-        store = store.with_key_remapping(from, to);
+    let store = || SafetensorsStore::from_file(&file).validate(false).allow_partial(true);
+    let result = model.load_from(&mut store()).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut fresh: Vec<String> = result.missing.iter().map(|(path, _)| path.clone()).collect();
+    fresh.extend(result.errors.iter().map(|e| path_of(e).to_string()));
+    let mut seeded = Vec::new();
+    if !seeds.is_empty() && !fresh.is_empty() {
+        let mut renamed = store().filter(PathFilter::new().with_full_paths(fresh.clone()));
+        for (pattern, replacement) in seeds {
+            renamed = renamed.with_key_remapping(pattern, *replacement);
+        }
+        seeded = model.load_from(&mut renamed).map_err(|e| format!("{}: {e}", file.display()))?.applied;
+        fresh.retain(|path| !seeded.contains(path));
     }
-    let result = model.load_from(&mut store).map_err(|e| format!("{}: {e}", file.display()))?;
-    let mut fresh: Vec<String> = result.missing.iter().map(|(name, _)| name.clone()).collect();
-    fresh.extend(result.errors.iter().map(describe));
-    Ok((model, WarmStart { loaded: result.applied, fresh }))
+    Ok((model, WarmStart { loaded: result.applied, seeded, fresh }))
+}
+
+fn path_of(e: &ApplyError) -> &str {
+    match e {
+        ApplyError::ShapeMismatch { path, .. }
+        | ApplyError::DTypeMismatch { path, .. }
+        | ApplyError::AdapterError { path, .. }
+        | ApplyError::LoadError { path, .. } => path,
+    }
 }
 
 fn describe(e: &ApplyError) -> String {
@@ -123,20 +140,24 @@ mod tests {
     }
 
     #[test]
-    fn a_warm_start_takes_what_fits_and_names_what_stays_fresh() {
+    fn a_warm_start_takes_what_fits_seeds_what_it_is_told_and_names_what_stays_fresh() {
         let device = Default::default();
         let dir = std::env::temp_dir().join(format!("vla-weights-warm-{}", std::process::id()));
         let narrow = EgoMlpConfig::new().with_hidden(8);
         save(&narrow.init::<CpuBackend>(&device), &narrow, &dir, "mlp").unwrap();
-        let wide = EgoMlpConfig::new().with_hidden(16).init::<CpuBackend>(&device);
-        let (_, start) = warm_start(wide, &dir, "mlp", None).unwrap();
+        let wide = || EgoMlpConfig::new().with_hidden(16).init::<CpuBackend>(&device);
+        let (_, start) = warm_start(wide(), &dir, "mlp", &[]).unwrap();
         assert_eq!(start.loaded, ["output.bias"], "the only parameter of the same shape");
-        assert_eq!(start.fresh.len(), 5, "{:?}", start.fresh);
-        assert!(start.fresh.iter().any(|f| f.contains("`input.weight` is [24, 8]")), "{:?}", start.fresh);
-        let renamed = warm_start(narrow.init::<CpuBackend>(&device), &dir, "mlp", Some((r"^input\.", "spare.")));
-        let (_, start) = renamed.unwrap();
-        assert_eq!(start.loaded.len(), 4, "{start:?}");
-        assert_eq!(start.fresh, ["input.bias", "input.weight"], "renamed away in the file");
+        assert!(start.seeded.is_empty());
+        let mut fresh = start.fresh.clone();
+        fresh.sort();
+        assert_eq!(fresh, ["hidden.bias", "hidden.weight", "input.bias", "input.weight", "output.weight"]);
+        // The wide network's input bias (16) from the file's output bias
+        // (16), the file's own input bias (8) renamed out of the way.
+        let seeds = [(r"^input\.bias$", "narrow_input.bias"), (r"^output\.bias$", "input.bias")];
+        let (_, start) = warm_start(wide(), &dir, "mlp", &seeds).unwrap();
+        assert_eq!((start.loaded, start.seeded), (vec!["output.bias".to_string()], vec!["input.bias".to_string()]));
+        assert_eq!(start.fresh.len(), 4, "{:?}", start.fresh);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -10,7 +10,8 @@ use burn::tensor::activation::softmax;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
-use vla_explain::tokenizer::PAD;
+use vla_explain::tokenizer::{PAD, Tokenizer};
+use vla_hal::Trajectory;
 
 use super::batch::Batch;
 use super::boxes::{BOX_PARAMS, CLASSES, NO_OBJECT};
@@ -110,12 +111,25 @@ pub enum Vision<B: Backend> {
     Tokens(Tensor<B, 3>),
 }
 
+/// Which plans the reasoning is taught to explain.
+#[derive(Debug, Clone, Copy)]
+pub enum Explain<'a> {
+    /// The true future, with the true label; its loss trains the context
+    /// (encoder and prompt) too.
+    TruePlans,
+    /// The model's own plans, one per frame, each label's R4 relabelled to
+    /// the decision its plan shows ([`Batch::reasoning_about`]); the
+    /// context is detached, so that only the reasoning learns.
+    OwnPlans(&'a [Trajectory]),
+}
+
 /// The weighted total and each computed head's loss.
 pub fn losses<B: Backend>(
     model: &Emma<B>,
     batch: &Batch<B>,
     vision: Vision<B>,
     weights: &LossWeights,
+    explain: Explain,
 ) -> (Tensor<B, 1>, Vec<(usize, Tensor<B, 1>)>) {
     let ctx = match vision {
         Vision::Images { images, rays } => model.context(images, rays, batch.prompt_features.clone()),
@@ -135,9 +149,13 @@ pub fn losses<B: Backend>(
         heads.push((2, detection_loss(model, &ctx, batch)));
     }
     if weights.reasoning > 0.0 {
-        // Teacher forcing: the reasoning reads the true plan in training.
-        let logits = model.reasoning_logits(&ctx, batch.plan.clone(), batch.text_inputs.clone());
-        heads.push((3, cross_entropy(logits, batch.text_targets.clone(), Some(PAD))));
+        // Teacher forcing on the text, reading the plan it explains.
+        let (tokens, targets) = match explain {
+            Explain::TruePlans => (ctx.tokens.clone(), batch.reasoning.clone()),
+            Explain::OwnPlans(plans) => (ctx.tokens.clone().detach(), batch.reasoning_about(plans, &Tokenizer::new())),
+        };
+        let logits = model.reasoning_logits(&tokens, targets.plan, targets.text_inputs);
+        heads.push((3, cross_entropy(logits, targets.text_targets, Some(PAD))));
     }
     let w = [weights.trajectory, weights.trajectory_tokens, weights.detection, weights.reasoning];
     let device = batch.prompt_features.device();
@@ -161,9 +179,10 @@ pub fn train_step<B: AutodiffBackend, O: Optimizer<Emma<B>, B>>(
     batch: &Batch<B>,
     vision: Vision<B>,
     weights: &LossWeights,
+    explain: Explain,
     learning_rate: f64,
 ) -> (Emma<B>, HeadLosses) {
-    let (total, heads) = losses(&model, batch, vision, weights);
+    let (total, heads) = losses(&model, batch, vision, weights, explain);
     let values = head_values(&heads);
     let grads = GradientsParams::from_grads(total.backward(), &model);
     (optimizer.step(learning_rate, model, grads), values)

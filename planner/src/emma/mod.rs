@@ -37,12 +37,24 @@ pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<(Emma<B>, Emma
     Ok((model, config))
 }
 
+/// A new network started from the model saved in `dir`
+/// ([`crate::weights::warm_start`]). A model from before the reasoning had
+/// a decoder of its own wrote its reasoning with the shared decoder: that
+/// decoder and its output norm seed the reasoning's, so that the new
+/// network starts by explaining as the old one did.
+pub fn warm_start<B: Backend>(model: Emma<B>, dir: &Path) -> Result<(Emma<B>, crate::weights::WarmStart), String> {
+    let seeds = [(r"^decoder\.", "reasoning_decoder."), (r"^output_norm\.", "reasoning_norm.")];
+    crate::weights::warm_start(model, dir, MODEL_NAME, &seeds)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::batch::{Batch, Example, images_of};
+    use super::loss::Explain::{OwnPlans, TruePlans};
     use super::loss::{LossWeights, Vision, losses, train_step};
     use super::*;
     use burn::backend::Autodiff;
+    use burn::module::AutodiffModule;
     use burn::optim::AdamConfig;
     use burn::tensor::Tensor;
     use vla_explain::Tokenizer;
@@ -110,7 +122,8 @@ pub(crate) mod tests {
         let vision = Vision::Images { images: images_of(&refs, &device), rays };
         let mut history = Vec::new();
         for _ in 0..40 {
-            let (m, heads) = train_step(model, &mut optimizer, &batch, vision.clone(), &LossWeights::ALL, 2e-3);
+            let (m, heads) =
+                train_step(model, &mut optimizer, &batch, vision.clone(), &LossWeights::ALL, TruePlans, 2e-3);
             model = m;
             history.push(heads);
         }
@@ -120,9 +133,60 @@ pub(crate) mod tests {
             assert!(b < 0.6 * a, "{name}: loss {a} -> {b}");
         }
         // The weighted total is the sum of the heads at unit weights.
-        let (total, heads) = losses(&model, &batch, vision, &LossWeights::ALL);
+        let (total, heads) = losses(&model, &batch, vision, &LossWeights::ALL, TruePlans);
         let sum: f32 = heads.iter().map(|(_, l)| l.clone().into_scalar()).sum();
         assert!((total.into_scalar() - sum).abs() < 1e-4);
+    }
+
+    #[test]
+    fn the_reasoning_alone_learns_to_explain_the_model_s_own_plans() {
+        use vla_explain::decision::{Decision, decision_of};
+        use vla_explain::tokenizer::{BOS, EOS};
+        let device = Default::default();
+        <T as burn::tensor::backend::Backend>::seed(&device, 12);
+        let config = tiny_config();
+        let mut model = config.init::<T>(&device);
+        let mut optimizer = AdamConfig::new().init();
+        let examples: Vec<Example> = (0..4).map(example).collect();
+        let refs: Vec<&Example> = examples.iter().collect();
+        let batch = Batch::<T>::of(&refs, config.reasoning_tokens, &device);
+        let rays = patch_rays::<T>(&CameraRig::nuscenes_like(64, 32), 16, &device);
+        let images = images_of::<T>(&refs, &device);
+        let vision = Vision::Images { images: images.clone(), rays: rays.clone() };
+        // "Own" plans that stop within 3 s, where the labels keep speed.
+        let plans: Vec<Trajectory> = examples
+            .iter()
+            .map(|e| {
+                let v = e.speed_mps;
+                Trajectory::of_future_poses(&Pose2D::new(0.0, 0.0, 0.0), |t| {
+                    let t = t.min(3.0);
+                    Pose2D::new(v * t - v / 6.0 * t * t, 0.0, 0.0)
+                })
+            })
+            .collect();
+        assert!(plans.iter().zip(&examples).all(|(p, e)| decision_of(e.speed_mps, p) == Decision::Stop));
+        let heads_of = |m: &Emma<T>| {
+            let ctx = m.context(images.clone(), rays.clone(), batch.prompt_features.clone());
+            (m.trajectory(&ctx).into_data(), m.detect(&ctx).1.into_data())
+        };
+        let before = heads_of(&model);
+        let reasoning_only = LossWeights { trajectory: 0.0, trajectory_tokens: 0.0, detection: 0.0, reasoning: 1.0 };
+        let mut history = Vec::new();
+        for _ in 0..120 {
+            let (m, heads) =
+                train_step(model, &mut optimizer, &batch, vision.clone(), &reasoning_only, OwnPlans(&plans), 2e-3);
+            model = m;
+            history.push(heads.reasoning.unwrap());
+        }
+        assert!(history[119] < 0.2 * history[0], "reasoning loss {} -> {}", history[0], history[119]);
+        assert_eq!(heads_of(&model), before, "the plans and detections have not moved");
+        let model = model.valid();
+        let prompt = batch.prompt_features.clone().inner().slice([0..1, 0..crate::features::PROMPT_FEATURES]);
+        let ctx = model.context(images_of(&refs[..1], &device), rays.inner(), prompt);
+        let targets = batch.reasoning_about(&plans, &Tokenizer::new());
+        let plan = targets.plan.inner().slice([0..1, 0..super::plan_features::PLAN_FEATURES]);
+        let text = Tokenizer::new().decode(&model.generate_reasoning(&ctx, plan, BOS, EOS));
+        assert!(text.contains("R4 stop"), "explains the plan it was given: {text}");
     }
 
     #[test]
@@ -140,7 +204,7 @@ pub(crate) mod tests {
             let ctx = m.context(images.clone(), rays.clone(), batch.prompt_features.clone());
             let (classes, boxes) = m.detect(&ctx);
             let plan: Tensor<CpuBackend, 2> = m.trajectory(&ctx);
-            let text = m.generate_reasoning(&ctx, batch.plan.clone(), 1, 2);
+            let text = m.generate_reasoning(&ctx, batch.reasoning.plan.clone(), 1, 2);
             (plan.into_data(), classes.into_data(), boxes.into_data(), m.generate_trajectory_tokens(&ctx), text)
         };
         let before = outputs(&model);
@@ -165,14 +229,14 @@ pub(crate) mod tests {
         let batch = Batch::<CpuBackend>::of(&refs, 40, &device);
         let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
         let ctx = model.context(images_of(&refs, &device), rays, batch.prompt_features.clone());
-        let plan = batch.plan.clone();
+        let plan = batch.reasoning.plan.clone();
         // An unused id as the end, so that both run the full length.
         let generated = model.generate_reasoning(&ctx, plan.clone(), 1, u32::MAX);
         let mut tokens = vec![1i64];
         while tokens.len() <= generated.len() {
             let l = tokens.len();
             let ids = Tensor::<CpuBackend, 2, Int>::from_data(TensorData::new(tokens.clone(), [1, l]), &device);
-            let logits = model.reasoning_logits(&ctx, plan.clone(), ids);
+            let logits = model.reasoning_logits(&ctx.tokens, plan.clone(), ids);
             let v = logits.dims()[2];
             tokens.push(logits.slice([0..1, l - 1..l, 0..v]).argmax(2).into_data().iter::<i64>().next().unwrap());
         }

@@ -9,13 +9,15 @@
 //! - the token trajectory head: the waypoints as discretised tokens, one
 //!   at a time under a causal mask (RT-2 / EMMA);
 //! - the detection head: a fixed set of object queries (DETR);
-//! - the reasoning decoder: R1–R4 text, token by token, reading the plan
-//!   as one more context token so that what it says is about what the car
-//!   will do.
+//! - the reasoning: R1–R4 text, token by token, by a decoder of its own
+//!   that reads the same context through its own projections and the plan
+//!   as one more context token, so that what it says is about what the car
+//!   will do; being its own, it can learn to explain the model's plans
+//!   without moving them (the `reasoning_only` training phase).
 
 use burn::module::Module;
 use burn::nn::transformer::{TransformerDecoder, TransformerDecoderConfig};
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use vla_perception::MultiCameraEncoder;
@@ -23,7 +25,7 @@ use vla_perception::MultiCameraEncoder;
 use super::boxes::{BOX_PARAMS, CLASSES};
 use super::config::EmmaConfig;
 use super::decoder::{self, MemoryKeys, TokenCache};
-use super::plan_features::PLAN_FEATURES;
+use super::plan_features::{PLAN_FEATURES, PLAN_MOTION};
 use super::trajectory_tokens::{self, BINS};
 use crate::ego_mlp::OUTPUTS;
 use crate::features::{
@@ -78,9 +80,15 @@ pub struct Emma<B: Backend> {
     detection_class: Linear<B>,
     detection_box: Linear<B>,
     /// The plan the reasoning explains, as one more context token (a
-    /// linear layer and a residual GELU layer, like the ego status).
+    /// linear layer each for its motion and its R4 margins, and a residual
+    /// GELU layer, like the ego status).
     plan_embed: Linear<B>,
+    /// Starts at zero: a network warm-started from one without margins
+    /// explains its plans as it did until it learns to read them.
+    margin_embed: Linear<B>,
     plan_hidden: Linear<B>,
+    reasoning_decoder: TransformerDecoder<B>,
+    reasoning_norm: LayerNorm<B>,
     text_embed: Embedding<B>,
     text_position: Embedding<B>,
     text_out: Linear<B>,
@@ -89,8 +97,10 @@ pub struct Emma<B: Backend> {
 /// What the decoder reads for one batch of frames.
 #[derive(Debug, Clone)]
 pub struct Context<B: Backend> {
-    /// Visual tokens then prompt tokens, as the decoder's cross-attention
-    /// keys and values: projected once, read by every head.
+    /// Visual tokens then prompt tokens `[batch, tokens, dim]`.
+    pub tokens: Tensor<B, 3>,
+    /// The tokens as the shared decoder's cross-attention keys and values:
+    /// projected once, read by the trajectory and detection heads.
     pub memory: MemoryKeys<B>,
     /// The prompt (ego status and route) as one vector: `[batch, 1, dim]`.
     pub ego: Tensor<B, 3>,
@@ -112,10 +122,7 @@ impl EmmaConfig {
             ego_summary: linear(PROMPT_FEATURES, d),
             ego_hidden: linear(d, d),
             task_embed: table(TASKS),
-            decoder: TransformerDecoderConfig::new(d, 2 * d, self.decoder_heads, self.decoder_layers)
-                .with_dropout(0.0)
-                .with_norm_first(true)
-                .init(device),
+            decoder: self.decoder_config().init(device),
             output_norm: LayerNormConfig::new(d).init(device),
             trajectory_query: table(1),
             trajectory_out: linear(d, OUTPUTS),
@@ -127,12 +134,25 @@ impl EmmaConfig {
             reference_embed: linear(2, d),
             detection_class: linear(d, CLASSES),
             detection_box: linear(d, BOX_PARAMS),
-            plan_embed: linear(PLAN_FEATURES, d),
+            plan_embed: linear(PLAN_MOTION, d),
+            margin_embed: LinearConfig::new(PLAN_FEATURES - PLAN_MOTION, d)
+                .with_initializer(Initializer::Zeros)
+                .init(device),
             plan_hidden: linear(d, d),
+            reasoning_decoder: self.decoder_config().init(device),
+            reasoning_norm: LayerNormConfig::new(d).init(device),
             text_embed: table(self.vocabulary),
             text_position: table(self.reasoning_tokens),
             text_out: linear(d, self.vocabulary),
         }
+    }
+}
+
+impl EmmaConfig {
+    fn decoder_config(&self) -> TransformerDecoderConfig {
+        TransformerDecoderConfig::new(self.dim(), 2 * self.dim(), self.decoder_heads, self.decoder_layers)
+            .with_dropout(0.0)
+            .with_norm_first(true)
     }
 }
 
@@ -193,7 +213,8 @@ impl<B: Backend> Emma<B> {
         let ego = self.ego_summary.forward(prompt_features);
         let ego = ego.clone() + self.ego_hidden.forward(burn::tensor::activation::gelu(ego));
         let ego = ego.reshape([b, 1, d]);
-        Context { memory: MemoryKeys::of(&self.decoder, Tensor::cat(vec![visual, prompt], 1)), ego }
+        let tokens = Tensor::cat(vec![visual, prompt], 1);
+        Context { memory: MemoryKeys::of(&self.decoder, tokens.clone()), tokens, ego }
     }
 
     fn task(&self, task: Task, batch: usize, length: usize) -> Tensor<B, 3> {
@@ -248,12 +269,16 @@ impl<B: Backend> Emma<B> {
         (self.detection_class.forward(out), boxes)
     }
 
-    fn reasoning_memory(&self, ctx: &Context<B>, plan: Tensor<B, 2>) -> MemoryKeys<B> {
+    /// What the reasoning decoder reads: the context `tokens` and the plan
+    /// `[batch, PLAN_FEATURES]` as one more token.
+    fn reasoning_memory(&self, tokens: &Tensor<B, 3>, plan: Tensor<B, 2>) -> MemoryKeys<B> {
         let b = plan.dims()[0];
-        let plan = self.plan_embed.forward(plan);
+        let motion = plan.clone().slice([0..b, 0..PLAN_MOTION]);
+        let margins = plan.slice([0..b, PLAN_MOTION..PLAN_FEATURES]);
+        let plan = self.plan_embed.forward(motion) + self.margin_embed.forward(margins);
         let plan_token =
             (plan.clone() + self.plan_hidden.forward(burn::tensor::activation::gelu(plan))).reshape([b, 1, self.dim()]);
-        ctx.memory.with(&self.decoder, plan_token)
+        MemoryKeys::of(&self.reasoning_decoder, Tensor::cat(vec![tokens.clone(), plan_token], 1))
     }
 
     fn text_inputs(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
@@ -262,24 +287,28 @@ impl<B: Backend> Emma<B> {
     }
 
     /// The reasoning decoder under teacher forcing: the plan `[batch,
-    /// PLAN_FEATURES]` ([`super::plan_features`]) and text inputs `[batch, L]` to logits
-    /// `[batch, L, vocabulary]`.
-    pub fn reasoning_logits(&self, ctx: &Context<B>, plan: Tensor<B, 2>, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
-        let memory = self.reasoning_memory(ctx, plan);
-        self.text_out.forward(self.decode(self.text_inputs(tokens), &memory, true))
+    /// PLAN_FEATURES]` ([`super::plan_features`]) and text inputs `[batch,
+    /// L]` to logits `[batch, L, vocabulary]`.
+    /// The context's `tokens` are [`Context::tokens`], detached where the
+    /// reasoning alone trains.
+    pub fn reasoning_logits(&self, tokens: &Tensor<B, 3>, plan: Tensor<B, 2>, text: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+        let memory = self.reasoning_memory(tokens, plan);
+        let out = decoder::forward(&self.reasoning_decoder, self.text_inputs(text), &memory, true);
+        self.text_out.forward(self.reasoning_norm.forward(out))
     }
 
-    /// Greedy decoding of one frame (batch 1), each step reading the
-    /// earlier tokens' cached keys and values: `first` is fed first; each
-    /// step's most likely token is appended until `stop` or `max` tokens.
+    /// Greedy decoding of one frame (batch 1) by a decoder, its output norm
+    /// and its token head, each step reading the earlier tokens' cached
+    /// keys and values: `first` is fed first; each step's most likely token
+    /// is appended until `stop` or `max` tokens.
     fn generate(
         &self,
+        (decoder, norm, head): (&TransformerDecoder<B>, &LayerNorm<B>, &Linear<B>),
         memory: &MemoryKeys<B>,
         first: u32,
         max: usize,
         stop: Option<u32>,
         inputs: impl Fn(Tensor<B, 2, Int>) -> Tensor<B, 3>,
-        head: &Linear<B>,
     ) -> Vec<u32> {
         let device = self.task_embed.weight.device();
         let mut cache = TokenCache::default();
@@ -293,8 +322,8 @@ impl<B: Backend> Emma<B> {
                 &device,
             );
             let newest = inputs(ids).slice([0..1, l - 1..l, 0..self.dim()]);
-            let out = decoder::forward_token(&self.decoder, newest, memory, &mut cache);
-            let last = self.output_norm.forward(out);
+            let out = decoder::forward_token(decoder, newest, memory, &mut cache);
+            let last = norm.forward(out);
             // The backend's integer type varies (i32 on flex): read through a conversion.
             let next = head.forward(last).argmax(2).into_data().iter::<i64>().next().unwrap_or(0) as u32;
             tokens.push(next);
@@ -310,12 +339,12 @@ impl<B: Backend> Emma<B> {
     pub fn generate_trajectory_tokens(&self, ctx: &Context<B>) -> Vec<u32> {
         let inputs = |ids| self.trajectory_token_inputs(ctx, ids);
         self.generate(
+            (&self.decoder, &self.output_norm, &self.trajectory_token_out),
             &ctx.memory,
             trajectory_tokens::START,
             trajectory_tokens::TOKENS,
             None,
             inputs,
-            &self.trajectory_token_out,
         )
     }
 
@@ -323,9 +352,10 @@ impl<B: Backend> Emma<B> {
     /// `[1, PLAN_FEATURES]`:
     /// token ids after `<bos>`, up to `<eos>` included.
     pub fn generate_reasoning(&self, ctx: &Context<B>, plan: Tensor<B, 2>, bos: u32, eos: u32) -> Vec<u32> {
-        let memory = self.reasoning_memory(ctx, plan);
+        let memory = self.reasoning_memory(&ctx.tokens, plan);
         let inputs = |ids| self.text_inputs(ids);
-        self.generate(&memory, bos, self.reasoning_tokens() - 1, Some(eos), inputs, &self.text_out)
+        let decoder = (&self.reasoning_decoder, &self.reasoning_norm, &self.text_out);
+        self.generate(decoder, &memory, bos, self.reasoning_tokens() - 1, Some(eos), inputs)
     }
 
     /// FLOPs of one step of `cameras` images `width`×`height`: encoder,

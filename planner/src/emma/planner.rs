@@ -119,6 +119,13 @@ pub fn forward_only(trajectory: &Trajectory) -> Trajectory {
     out
 }
 
+/// The model's `learned` trajectory as the plan the car is given, driven
+/// from `speed_mps`: held forward and to the turns the car can take
+/// ([`forward_only`]), its speeds smoothed ([`smooth_speeds`]).
+pub fn drivable(learned: &Trajectory, speed_mps: f64) -> Trajectory {
+    smooth_speeds(&forward_only(learned), speed_mps)
+}
+
 /// Acceleration and deceleration the model's speed profile is held to
 /// (m/s²), below the plan validator's limits: the learned profile is noisy
 /// where a car starts or stops, and a plan over a limit is refused whole.
@@ -308,7 +315,7 @@ impl Planner for EmmaPlanner {
             TrajectoryHead::Parallel => self.parallel_trajectory(&ctx)?,
             TrajectoryHead::Tokens => trajectory_tokens::decode(&self.model.generate_trajectory_tokens(&ctx)),
         };
-        let trajectory = smooth_speeds(&forward_only(&learned), obs.ego.speed_mps);
+        let trajectory = drivable(&learned, obs.ego.speed_mps);
         let (class_logits, boxes) = self.model.detect(&ctx);
         let detections = detections_of(class_logits, boxes, MIN_DETECTION_SCORE)?;
         let reasoning = self.reasoning.then(|| self.reasoning_about(&ctx, &trajectory, obs.ego.speed_mps));
