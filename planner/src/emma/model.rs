@@ -1,8 +1,8 @@
 //! The EMMA-style network: the multi-camera encoder's visual tokens and
 //! the prompt tokens (ego history as numbers, current dynamics, routing
 //! command, the route's lane centre line ahead and speed limit) form the
-//! context; one shared transformer decoder reads it for
-//! every task, told which by a task embedding added to its inputs:
+//! context; one shared transformer decoder reads it for every driving
+//! task, told which by a task embedding added to its inputs:
 //! - the parallel trajectory head: one query whose output is every
 //!   waypoint, all decoded in one pass that costs what one token of the
 //!   token head does (OpenVLA-OFT);
@@ -37,7 +37,9 @@ use crate::features::{
 /// per route point, the route status.
 const PROMPT_TOKENS: usize = HISTORY_POINTS + 2 + ROUTE_AHEAD_M.len() + 1;
 
-/// The tasks the shared decoder runs.
+/// The tasks, told apart by an embedding added to a decoder's inputs (the
+/// reasoning's too: its decoder was seeded from the shared one, which
+/// learnt to write text under this embedding).
 #[derive(Debug, Clone, Copy)]
 enum Task {
     Trajectory = 0,
