@@ -1,6 +1,8 @@
 //! `vla train` for the EMMA-style model: multi-task training in phases,
 //! each phase with its own loss weights; validation every epoch; the best
-//! checkpoint (lowest weighted validation loss of the last phase) kept;
+//! checkpoint (lowest weighted validation loss of the last phase that
+//! trains the plans, then of each reasoning-only phase after it, which
+//! starts from that best) kept;
 //! resumable from the checkpoint of the last finished epoch; losses per
 //! head to `losses.csv` and to `training.rrd` as Rerun scalars; and the
 //! forgetting report: did adding the planning losses degrade detection or
@@ -308,6 +310,10 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
     );
     let mut epoch = 0;
     let last_phase = config.phases.len() - 1;
+    // The phase whose best epoch gives the plans: the last that trains
+    // them. The best is chosen within it, then within each reasoning-only
+    // phase after it, which starts from that best.
+    let plan_phase = config.phases.iter().rposition(|p| !p.reasoning_only).unwrap_or(last_phase);
     for (phase_index, phase) in config.phases.iter().enumerate() {
         // A frozen phase's visual tokens, computed at its first epoch run,
         // and a reasoning-only phase's plans.
@@ -318,6 +324,12 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
             epoch += 1;
             if epoch <= progress.epochs_done {
                 continue;
+            }
+            let first_of_phase = epoch == 1 + config.phases[..phase_index].iter().map(|p| p.epochs).sum::<usize>();
+            if phase.reasoning_only && phase_index > plan_phase && first_of_phase && progress.best_val.is_some() {
+                bar.suspend(|| println!("phase {}: starting from the best epoch so far", phase.name));
+                model = emma::load::<TrainBackend>(out, &device).map_err(anyhow::Error::msg)?.0;
+                progress.best_val = None;
             }
             if (phase.freeze_encoder || phase.reasoning_only) && frozen_tokens.is_none() {
                 bar.suspend(|| println!("phase {}: encoding {} frames once (encoder frozen)", phase.name, train.len()));
@@ -391,8 +403,8 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
                 let took = epoch_start.elapsed().as_secs_f64();
                 println!("epoch {epoch} ({}, {took:.0} s): val {}", phase.name, describe(&v));
             });
-            // The best model is chosen within the last phase, by its weights.
-            if phase_index == last_phase {
+            // The best model is chosen by the phase's weights.
+            if phase_index >= plan_phase {
                 let score = weighted(&v, &phase.weights);
                 if progress.best_val.is_none_or(|b| score < b) {
                     progress.best_val = Some(score);

@@ -108,13 +108,15 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
     assert_eq!(csv.lines().count(), 9, "epoch 4 appended: {csv}");
     assert!(csv.lines().last().unwrap().starts_with("4,heads,val,"), "{csv}");
 
-    // The reasoning alone, started from that run's weights: the plans and
-    // detections do not move, the reasoning does.
+    // Started from that run's weights, two more epochs of the frozen-encoder
+    // phase, then the reasoning alone: it starts from the better of the two,
+    // and the plans and detections do not move, the reasoning does.
     let explain = |trajectory_weight: f64| {
-        let head = tiny_emma_config(1);
+        let head = tiny_emma_config(2);
+        let heads = &head[head.find("[[phase]]\nname = \"heads\"").unwrap()..];
         let network = &head[..head.find("[[phase]]").unwrap()];
         format!(
-            "{network}[[phase]]\nname = \"explain\"\nepochs = 2\nreasoning_only = true\n\
+            "{network}{heads}[[phase]]\nname = \"explain\"\nepochs = 2\nreasoning_only = true\n\
              weights = {{ trajectory = {trajectory_weight}, trajectory_tokens = 0.0, detection = 0.0, reasoning = 1.0 }}\n"
         )
     };
@@ -129,11 +131,16 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("0 seeded from other parts, fresh: none"), "{stdout}");
+    assert!(stdout.contains("phase explain: starting from the best epoch so far"), "{stdout}");
     let csv = std::fs::read_to_string(explained.join("losses.csv")).unwrap();
     let val: Vec<Vec<&str>> = csv.lines().filter(|l| l.contains(",val,")).map(|l| l.split(',').collect()).collect();
-    assert_eq!(val.len(), 2, "{csv}");
-    assert_eq!(val[0][3..6], val[1][3..6], "trajectory, tokens and detection unchanged: {csv}");
-    assert_ne!(val[0][6], val[1][6], "the reasoning trains: {csv}");
+    assert_eq!(val.len(), 4, "{csv}");
+    // The heads phase weights every head 1: its best epoch has the lowest sum.
+    let sum = |row: &Vec<&str>| row[3..7].iter().map(|v| v.parse::<f64>().unwrap()).sum::<f64>();
+    let best = if sum(&val[0]) < sum(&val[1]) { 0 } else { 1 };
+    assert_eq!(val[2][3..6], val[best][3..6], "the reasoning phase starts from the best heads epoch: {csv}");
+    assert_eq!(val[2][3..6], val[3][3..6], "trajectory, tokens and detection unchanged: {csv}");
+    assert_ne!(val[2][6], val[3][6], "the reasoning trains: {csv}");
 
     // The shipped model on the test split: every metric of the issue.
     let json = dir.join("model.json");
