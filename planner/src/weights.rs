@@ -53,6 +53,15 @@ pub fn load_weights<B: Backend, M: Module<B>>(mut model: M, dir: &Path, stem: &s
             result.missing.len()
         ));
     }
+    // A file of a bigger network would drive this one with part of it.
+    if let Some(name) = result.unused.first() {
+        return Err(format!(
+            "{}: parameter `{name}` is not in this build's network ({} unused): \
+             weights of another version of the model, retrain it (models/README.md)",
+            file.display(),
+            result.unused.len()
+        ));
+    }
     Ok(model)
 }
 
@@ -136,6 +145,29 @@ mod tests {
             e.contains("mlp.safetensors") && e.contains("`input.weight` is [24, 8]") && e.contains("wants [24, 16]"),
             "{e}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[derive(Module, Debug)]
+    struct OneLayer<B: Backend> {
+        a: burn::nn::Linear<B>,
+    }
+
+    #[derive(Module, Debug)]
+    struct TwoLayers<B: Backend> {
+        a: burn::nn::Linear<B>,
+        b: burn::nn::Linear<B>,
+    }
+
+    #[test]
+    fn weights_of_a_bigger_network_are_refused_naming_what_is_left_over() {
+        let device = Default::default();
+        let dir = std::env::temp_dir().join(format!("vla-weights-bigger-{}", std::process::id()));
+        let linear = || burn::nn::LinearConfig::new(4, 4).init::<CpuBackend>(&device);
+        let config = EgoMlpConfig::new();
+        save(&TwoLayers { a: linear(), b: linear() }, &config, &dir, "net").unwrap();
+        let e = load_weights(OneLayer { a: linear() }, &dir, "net").unwrap_err();
+        assert!(e.contains("net.safetensors") && e.contains("`b.") && e.contains("2 unused"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
