@@ -139,7 +139,6 @@ fn publish(d: &Devices, obs: &Observation, segment: u32, offset_ns: u64, faults:
     if faults.active(FaultKind::EgoNan, t_s).is_some_and(|f| t_s < f.at_s + EGO_NAN_S) {
         ego.speed_mps = f64::NAN;
     }
-    d.ego.send_replace(Some(EgoReading { segment, state: ego }));
     if faults.active(FaultKind::GuardSensorLost, t_s).is_none() {
         let scan = obs.guard_obstacles.as_ref().map(|(stamp, o)| (stamp + offset_ns, o.clone()));
         d.guard_sensor.send_replace(scan);
@@ -150,6 +149,15 @@ fn publish(d: &Devices, obs: &Observation, segment: u32, offset_ns: u64, faults:
         // A full event queue loses the event, not the tick.
         let _ = d.events.try_send(e.clone());
     }
+    publish_cameras(d, obs, offset_ns, t_s, faults);
+    // The ego reading goes last: the stack plans on seeing it, and by then
+    // this instant's frames are in their channels — otherwise a drive's
+    // first cycle could find the cameras (cloning six images takes a
+    // while) not yet delivered and plan degraded for no fault.
+    d.ego.send_replace(Some(EgoReading { segment, state: ego }));
+}
+
+fn publish_cameras(d: &Devices, obs: &Observation, offset_ns: u64, t_s: f64, faults: &mut FaultState) {
     if obs.cameras.is_empty() {
         return;
     }
