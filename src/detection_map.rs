@@ -6,6 +6,8 @@
 //! points); mAP is the mean over the thresholds and the classes that have
 //! true objects.
 
+use std::collections::BTreeMap;
+
 use vla_hal::{Box3D, Detection, ObjectClass};
 
 pub const THRESHOLDS_M: [f64; 4] = [0.5, 1.0, 2.0, 4.0];
@@ -69,13 +71,22 @@ impl DetectionMap {
         Some(ap)
     }
 
+    /// AP of each class with true objects at each of [`THRESHOLDS_M`]:
+    /// where mAP is lost, by class and by how far off the centres are.
+    pub fn class_average_precisions(&self) -> BTreeMap<&'static str, Vec<f64>> {
+        ObjectClass::ALL
+            .iter()
+            .filter_map(|&c| {
+                let aps: Option<Vec<f64>> = THRESHOLDS_M.iter().map(|&t| self.average_precision(c, t)).collect();
+                aps.map(|aps| (c.as_str(), aps))
+            })
+            .collect()
+    }
+
     /// Mean AP over the thresholds and the classes with true objects
     /// (`None` when there are none at all).
     pub fn mean_average_precision(&self) -> Option<f64> {
-        let aps: Vec<f64> = ObjectClass::ALL
-            .iter()
-            .flat_map(|&c| THRESHOLDS_M.iter().filter_map(move |&t| self.average_precision(c, t)))
-            .collect();
+        let aps: Vec<f64> = self.class_average_precisions().into_values().flatten().collect();
         (!aps.is_empty()).then(|| aps.iter().sum::<f64>() / aps.len() as f64)
     }
 }
@@ -107,6 +118,7 @@ mod tests {
         assert_eq!(off.average_precision(ObjectClass::Car, 1.0), Some(0.0));
         assert_eq!(off.average_precision(ObjectClass::Car, 2.0), Some(1.0));
         assert_eq!(off.mean_average_precision(), Some(0.5));
+        assert_eq!(off.class_average_precisions(), BTreeMap::from([("car", vec![0.0, 0.0, 1.0, 1.0])]));
         // The wrong class finds nothing; classes without truth do not count.
         let mut wrong = DetectionMap::default();
         wrong.add_frame(vec![det(ObjectClass::Truck, 10.0, 0.9)], vec![(ObjectClass::Car, at(10.0, 0.0))]);

@@ -99,9 +99,11 @@ enum Command {
         resume: bool,
         /// Start from the weights of the model in this directory (e.g.
         /// models/emma) where they fit this build's network; the parts they
-        /// lack start fresh, and the run lists them.
+        /// lack start fresh, and the run lists them. Repeatable: an ego-mlp
+        /// directory (models/ego-mlp) starts the ego-status MLP that the
+        /// trajectory head corrects.
         #[arg(long)]
-        init: Option<PathBuf>,
+        init: Vec<PathBuf>,
     },
     /// Latency of the shipped model's stages on this machine (median, p99),
     /// parameters and FLOPs per frame.
@@ -394,10 +396,10 @@ fn run(cli: Cli) -> Result<()> {
             dataset_command::import_comma2k19(&dir, &out)
         }
         Command::Train { data, config, out, resume, init } => {
-            let start = match (&init, resume) {
-                (Some(dir), _) => train_emma::Start::From(dir),
-                (None, true) => train_emma::Start::Resume,
-                (None, false) => train_emma::Start::Fresh,
+            let start = match (init.is_empty(), resume) {
+                (false, _) => train_emma::Start::From(&init),
+                (true, true) => train_emma::Start::Resume,
+                (true, false) => train_emma::Start::Fresh,
             };
             train_command::train(&data, &config, &out, start)
         }

@@ -47,6 +47,9 @@ pub struct OpenLoopReport {
     /// Detection mAP over {0.5, 1, 2, 4} m, objects within the detection
     /// range; null for planners that do not detect.
     pub det_map: Option<f64>,
+    /// The AP behind `det_map`: per class with true objects, at 0.5, 1, 2
+    /// and 4 m; empty for planners that do not detect.
+    pub det_ap: BTreeMap<&'static str, Vec<f64>>,
     /// Null for planners that do not explain.
     pub r4_accuracy: Option<f64>,
     pub r2_recall: Option<f64>,
@@ -191,6 +194,7 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
             / n as f64,
         plan_decisions,
         det_map: if with_images { detections.mean_average_precision() } else { None },
+        det_ap: if with_images { detections.class_average_precisions() } else { BTreeMap::new() },
         r4_accuracy: rate(reasoning.r4_right, reasoning.texts),
         r2_recall: rate(reasoning.r2_found, reasoning.r2_wanted),
         consistency: rate(reasoning.consistent, reasoning.texts),
@@ -228,5 +232,9 @@ fn print_report(r: &OpenLoopReport) {
             opt(r.consistency),
             r.reasoning_unparsed
         );
+    }
+    for (class, aps) in &r.det_ap {
+        let aps: Vec<String> = aps.iter().map(|ap| format!("{ap:.3}")).collect();
+        println!("         det AP {class:<10} at 0.5/1/2/4 m: {}", aps.join(" / "));
     }
 }

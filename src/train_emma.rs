@@ -206,9 +206,9 @@ fn optimizer_path(out: &Path) -> PathBuf {
 pub enum Start<'a> {
     Fresh,
     Resume,
-    /// The weights of the model in this directory, where they fit
+    /// The weights of the models in these directories, where they fit
     /// ([`emma::warm_start`]).
-    From(&'a Path),
+    From(&'a [PathBuf]),
 }
 
 pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Start) -> Result<()> {
@@ -257,12 +257,12 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
     let mut optimizer = AdamConfig::new().init::<TrainBackend, Emma<TrainBackend>>();
     let mut progress = Progress::default();
     let resume = matches!(start, Start::Resume);
-    if let Start::From(dir) = start {
-        let (m, started) = emma::warm_start(model, dir).map_err(anyhow::Error::msg)?;
+    if let Start::From(dirs) = start {
+        let (m, started) = emma::warm_start(model, dirs).map_err(anyhow::Error::msg)?;
         model = m;
         println!(
             "starting from {}: {} parameters loaded, {} seeded from other parts, fresh: {}",
-            dir.display(),
+            dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" and "),
             started.loaded.len(),
             started.seeded.len(),
             if started.fresh.is_empty() { "none".to_string() } else { started.fresh.join(", ") }

@@ -17,6 +17,11 @@ pub struct EmmaConfig {
     /// Longest reasoning text the decoder writes (tokens, with `<bos>`).
     #[config(default = 96)]
     pub reasoning_tokens: usize,
+    /// Hidden width of the ego-status MLP the parallel trajectory head
+    /// corrects (the `ego-mlp` baseline's shape, so that its trained
+    /// weights can start it).
+    #[config(default = 128)]
+    pub ego_base_hidden: usize,
     /// Size of the reasoning vocabulary (the tokenizer's, when trained).
     pub vocabulary: usize,
     /// The camera image size the model was trained on.

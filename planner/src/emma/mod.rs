@@ -13,7 +13,7 @@ pub mod plan_features;
 pub mod planner;
 pub mod trajectory_tokens;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
 
@@ -37,14 +37,59 @@ pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<(Emma<B>, Emma
     Ok((model, config))
 }
 
-/// A new network started from the model saved in `dir`
-/// ([`crate::weights::warm_start`]). A model from before the reasoning had
-/// a decoder of its own wrote its reasoning with the shared decoder: that
-/// decoder and its output norm seed the reasoning's, so that the new
-/// network starts by explaining as the old one did.
-pub fn warm_start<B: Backend>(model: Emma<B>, dir: &Path) -> Result<(Emma<B>, crate::weights::WarmStart), String> {
-    let seeds = [(r"^decoder\.", "reasoning_decoder."), (r"^output_norm\.", "reasoning_norm.")];
-    crate::weights::warm_start(model, dir, MODEL_NAME, &seeds)
+/// A new network started from the trained models saved in `dirs`, in
+/// order, each where it fits ([`crate::weights::warm_start`]); a later one
+/// overrides an earlier one where both fit. A directory holds either:
+/// - an EMMA model: parameters of the same name and shape are taken. A
+///   model from before the reasoning had a decoder of its own wrote its
+///   reasoning with the shared decoder: that decoder and its output norm
+///   seed the reasoning's, so that the new network starts by explaining
+///   as the old one did. A model from before the ego base predicted whole
+///   waypoints with `trajectory_out`: its lateral rows seed the
+///   trajectory correction's (its longitudinal ones are dropped, see
+///   [`Emma::keep_lateral_rows_of_correction`]);
+/// - an ego-status MLP (`ego-mlp`): it becomes the ego base the parallel
+///   trajectory head corrects, so that the head starts as that baseline.
+pub fn warm_start<B: Backend>(
+    mut model: Emma<B>,
+    dirs: &[PathBuf],
+) -> Result<(Emma<B>, crate::weights::WarmStart), String> {
+    let mut started: Option<crate::weights::WarmStart> = None;
+    for dir in dirs {
+        let (m, from_dir) = if dir.join(format!("{}.json", crate::ego_mlp::MODEL_NAME)).is_file() {
+            crate::weights::warm_start(model, dir, crate::ego_mlp::MODEL_NAME, &[(r"^", "ego_base.")])?
+        } else if dir.join(format!("{MODEL_NAME}.json")).is_file() {
+            let seeds = [
+                (r"^decoder\.", "reasoning_decoder."),
+                (r"^output_norm\.", "reasoning_norm."),
+                (r"^trajectory_out\.", "trajectory_correction."),
+            ];
+            let (m, from_dir) = crate::weights::warm_start(model, dir, MODEL_NAME, &seeds)?;
+            if from_dir.seeded.iter().any(|p| p.starts_with("trajectory_correction.")) {
+                (m.keep_lateral_rows_of_correction(), from_dir)
+            } else {
+                (m, from_dir)
+            }
+        } else {
+            return Err(format!(
+                "{}: neither {MODEL_NAME}.json nor {}.json: not a trained model's directory",
+                dir.display(),
+                crate::ego_mlp::MODEL_NAME
+            ));
+        };
+        model = m;
+        started = Some(match started {
+            None => from_dir,
+            Some(mut s) => {
+                // Fresh: what no directory so far could start.
+                s.fresh.retain(|p| from_dir.fresh.contains(p));
+                s.loaded.extend(from_dir.loaded);
+                s.seeded.extend(from_dir.seeded);
+                s
+            }
+        });
+    }
+    Ok((model, started.unwrap_or_default()))
 }
 
 #[cfg(test)]
@@ -216,6 +261,38 @@ pub(crate) mod tests {
         assert_eq!(loaded_config.detection_queries, 4);
         assert_eq!(outputs(&loaded), before);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_warm_start_from_the_ego_mlp_starts_the_trajectory_head_with_that_baseline_s_progress() {
+        use crate::ego_mlp::{self, EgoMlpConfig};
+        let device = Default::default();
+        CpuBackend::seed(&device, 5);
+        let dir = std::env::temp_dir().join(format!("vla-emma-ego-base-{}", std::process::id()));
+        let mlp_config = EgoMlpConfig::new();
+        let mlp = mlp_config.init::<CpuBackend>(&device);
+        ego_mlp::save(&mlp, &mlp_config, &dir).unwrap();
+        let (model, started) =
+            warm_start(tiny_config().init::<CpuBackend>(&device), std::slice::from_ref(&dir)).unwrap();
+        assert!(started.loaded.is_empty(), "{:?}", started.loaded);
+        assert_eq!(started.seeded.len(), 6, "{:?}", started.seeded);
+        assert!(started.seeded.iter().all(|p| p.starts_with("ego_base.")), "{:?}", started.seeded);
+        let examples = [example(2)];
+        let refs: Vec<&Example> = examples.iter().collect();
+        let batch = Batch::<CpuBackend>::of(&refs, 40, &device);
+        let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
+        let ctx = model.context(images_of(&refs, &device), rays, batch.prompt_features.clone());
+        let ego = batch.prompt_features.clone().slice([0..1, 0..crate::features::EGO_FEATURES]);
+        let (planned, baseline) = (model.trajectory(&ctx).into_data(), mlp.forward(ego).into_data());
+        let (planned, baseline) = (planned.to_vec::<f32>().unwrap(), baseline.to_vec::<f32>().unwrap());
+        for (i, (p, b)) in planned.iter().zip(&baseline).enumerate() {
+            // The baseline's progress along the path; across it, the
+            // correction alone (zero yet).
+            assert_eq!(*p, if i % 2 == 0 { *b } else { 0.0 }, "coordinate {i}: {planned:?} against {baseline:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        let e = warm_start(tiny_config().init::<CpuBackend>(&device), std::slice::from_ref(&dir)).unwrap_err();
+        assert!(e.contains(&dir.display().to_string()) && e.contains("not a trained model's directory"), "{e}");
     }
 
     #[test]

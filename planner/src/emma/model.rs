@@ -5,7 +5,13 @@
 //! task, told which by a task embedding added to its inputs:
 //! - the parallel trajectory head: one query whose output is every
 //!   waypoint, all decoded in one pass that costs what one token of the
-//!   token head does (OpenVLA-OFT);
+//!   token head does (OpenVLA-OFT); how far along each waypoint lies is
+//!   learnt as a correction to what an ego-status MLP (the `ego-mlp`
+//!   baseline's network) predicts — the kinematics of the next seconds
+//!   come from the ego's own state, which that MLP already gets right —
+//!   while where across the lane it lies is the decoder's alone: it reads
+//!   the route, whereas the MLP extrapolates the current yaw rate, and a
+//!   path built on that drifts off the lane in closed loop;
 //! - the token trajectory head: the waypoints as discretised tokens, one
 //!   at a time under a causal mask (RT-2 / EMMA);
 //! - the detection head: a fixed set of object queries (DETR);
@@ -27,7 +33,7 @@ use super::config::EmmaConfig;
 use super::decoder::{self, MemoryKeys, TokenCache};
 use super::plan_features::{PLAN_FEATURES, PLAN_MOTION};
 use super::trajectory_tokens::{self, BINS};
-use crate::ego_mlp::OUTPUTS;
+use crate::ego_mlp::{EgoMlp, EgoMlpConfig, OUTPUTS};
 use crate::features::{
     COMMANDS, DYNAMICS_FEATURES, EGO_FEATURES, HISTORY_POINT_FEATURES, HISTORY_POINTS, PROMPT_FEATURES, ROUTE_AHEAD_M,
     ROUTE_POINT_FEATURES, ROUTE_STATUS_FEATURES,
@@ -64,11 +70,19 @@ pub struct Emma<B: Backend> {
     /// right and the lane geometry it lacks.
     ego_summary: Linear<B>,
     ego_hidden: Linear<B>,
+    /// The trajectory whose longitudinal coordinates the parallel head
+    /// corrects, from the ego features alone. Its lateral outputs are not
+    /// used: the network keeps the baseline's shape so that the trained
+    /// baseline starts it.
+    ego_base: EgoMlp<B>,
     task_embed: Embedding<B>,
     decoder: TransformerDecoder<B>,
     output_norm: LayerNorm<B>,
     trajectory_query: Embedding<B>,
-    trajectory_out: Linear<B>,
+    /// The longitudinal correction and the lateral coordinates. Starts at
+    /// zero, or as the lateral rows of an older head ([`Emma::
+    /// keep_lateral_rows_of_correction`]).
+    trajectory_correction: Linear<B>,
     trajectory_token_embed: Embedding<B>,
     trajectory_token_position: Embedding<B>,
     trajectory_token_out: Linear<B>,
@@ -106,6 +120,9 @@ pub struct Context<B: Backend> {
     pub memory: MemoryKeys<B>,
     /// The prompt (ego status and route) as one vector: `[batch, 1, dim]`.
     pub ego: Tensor<B, 3>,
+    /// The ego-status MLP's waypoints, longitudinal coordinates only (the
+    /// lateral ones zero), which the parallel head corrects: `[batch, 16]`.
+    pub trajectory_base: Tensor<B, 2>,
 }
 
 impl EmmaConfig {
@@ -123,11 +140,12 @@ impl EmmaConfig {
             prompt_position: table(PROMPT_TOKENS),
             ego_summary: linear(PROMPT_FEATURES, d),
             ego_hidden: linear(d, d),
+            ego_base: EgoMlpConfig::new().with_hidden(self.ego_base_hidden).init(device),
             task_embed: table(TASKS),
             decoder: self.decoder_config().init(device),
             output_norm: LayerNormConfig::new(d).init(device),
             trajectory_query: table(1),
-            trajectory_out: linear(d, OUTPUTS),
+            trajectory_correction: LinearConfig::new(d, OUTPUTS).with_initializer(Initializer::Zeros).init(device),
             trajectory_token_embed: table(BINS + 1),
             trajectory_token_position: table(trajectory_tokens::TOKENS),
             trajectory_token_out: linear(d, BINS),
@@ -158,6 +176,13 @@ impl EmmaConfig {
     }
 }
 
+/// `[1, 16]`: one for the waypoints' longitudinal coordinates (x₁ … x₈),
+/// zero for the lateral ones.
+fn longitudinal<B: Backend>(device: &B::Device) -> Tensor<B, 2> {
+    let mask: Vec<f32> = (0..OUTPUTS).map(|i| if i % 2 == 0 { 1.0 } else { 0.0 }).collect();
+    Tensor::from_data(TensorData::new(mask, [1, OUTPUTS]), device)
+}
+
 /// The first `n` rows of a learned table as `[batch, n, dim]`.
 fn rows<B: Backend>(table: &Embedding<B>, n: usize, batch: usize) -> Tensor<B, 3> {
     let w = table.weight.val();
@@ -168,6 +193,20 @@ fn rows<B: Backend>(table: &Embedding<B>, n: usize, batch: usize) -> Tensor<B, 3
 impl<B: Backend> Emma<B> {
     pub fn dim(&self) -> usize {
         self.task_embed.weight.dims()[1]
+    }
+
+    /// Zeroes the trajectory correction's longitudinal outputs, keeping
+    /// its lateral ones: after it was seeded from the head of a model
+    /// before the ego base, which predicted whole waypoints, the head
+    /// starts with the ego-status MLP's progress along the older head's
+    /// path.
+    pub fn keep_lateral_rows_of_correction(mut self) -> Self {
+        let device = self.task_embed.weight.device();
+        let lateral = Tensor::<B, 2>::ones([1, OUTPUTS], &device) - longitudinal::<B>(&device);
+        let correction = &mut self.trajectory_correction;
+        correction.weight = correction.weight.clone().map(|w| w * lateral.clone());
+        correction.bias = correction.bias.clone().map(|b| b.map(|b| b * lateral.clone().reshape([OUTPUTS])));
+        self
     }
 
     pub fn detection_queries(&self) -> usize {
@@ -212,11 +251,13 @@ impl<B: Backend> Emma<B> {
             ],
             1,
         ) + rows(&self.prompt_position, PROMPT_TOKENS, b);
+        let trajectory_base =
+            self.ego_base.forward(part(0, EGO_FEATURES)) * longitudinal::<B>(&prompt_features.device());
         let ego = self.ego_summary.forward(prompt_features);
         let ego = ego.clone() + self.ego_hidden.forward(burn::tensor::activation::gelu(ego));
         let ego = ego.reshape([b, 1, d]);
         let tokens = Tensor::cat(vec![visual, prompt], 1);
-        Context { memory: MemoryKeys::of(&self.decoder, tokens.clone()), tokens, ego }
+        Context { memory: MemoryKeys::of(&self.decoder, tokens.clone()), tokens, ego, trajectory_base }
     }
 
     fn task(&self, task: Task, batch: usize, length: usize) -> Tensor<B, 3> {
@@ -231,12 +272,13 @@ impl<B: Backend> Emma<B> {
     }
 
     /// The parallel head: all waypoints in one pass, `[batch, 16]` in the
-    /// ego-MLP's units (x₁ y₁ … x₈ y₈, 10 m).
+    /// ego-MLP's units (x₁ y₁ … x₈ y₈, 10 m): the ego-status MLP's
+    /// longitudinal coordinates plus the decoder's output.
     pub fn trajectory(&self, ctx: &Context<B>) -> Tensor<B, 2> {
         let b = ctx.ego.dims()[0];
         let query = rows(&self.trajectory_query, 1, b) + ctx.ego.clone() + self.task(Task::Trajectory, b, 1);
         let out = self.decode(query, &ctx.memory, false);
-        self.trajectory_out.forward(out).reshape([b, OUTPUTS])
+        ctx.trajectory_base.clone() + self.trajectory_correction.forward(out).reshape([b, OUTPUTS])
     }
 
     fn trajectory_token_inputs(&self, ctx: &Context<B>, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
@@ -361,12 +403,17 @@ impl<B: Backend> Emma<B> {
     }
 
     /// FLOPs of one step of `cameras` images `width`×`height`: encoder,
-    /// parallel trajectory and detection passes (multiply–adds ×2).
+    /// ego-status MLP, parallel trajectory and detection passes
+    /// (multiply–adds ×2).
     pub fn flops_per_frame(&self, cameras: usize, width: usize, height: usize) -> f64 {
         let encoder = self.encoder.flops(cameras, width, height);
         let patch = self.encoder.patch();
         let memory = (cameras * (width / patch) * (height / patch) + PROMPT_TOKENS) as f64;
-        encoder + self.decoder_flops(1.0, memory) + self.decoder_flops(self.detection_queries() as f64, memory)
+        let ego_base = 2.0 * self.ego_base.num_params() as f64;
+        encoder
+            + ego_base
+            + self.decoder_flops(1.0, memory)
+            + self.decoder_flops(self.detection_queries() as f64, memory)
     }
 
     /// One decoder pass of `queries` over `memory` tokens: projections of
