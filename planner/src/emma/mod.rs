@@ -153,18 +153,34 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn a_tiny_model_trains_and_every_head_s_loss_falls() {
+    /// What a tiny training run starts from: a fresh model seeded with
+    /// `seed`, four examples as one batch, their images and the rig's rays.
+    struct TinyRun {
+        model: Emma<T>,
+        examples: Vec<Example>,
+        batch: Batch<T>,
+        images: Tensor<T, 4>,
+        rays: Tensor<T, 3>,
+    }
+
+    fn tiny_run(seed: u64) -> TinyRun {
         let device = Default::default();
-        <T as burn::tensor::backend::Backend>::seed(&device, 11);
+        <T as burn::tensor::backend::Backend>::seed(&device, seed);
         let config = tiny_config();
-        let mut model = config.init::<T>(&device);
-        let mut optimizer = AdamConfig::new().init();
+        let model = config.init::<T>(&device);
         let examples: Vec<Example> = (0..4).map(example).collect();
         let refs: Vec<&Example> = examples.iter().collect();
         let batch = Batch::<T>::of(&refs, config.reasoning_tokens, &device);
+        let images = images_of::<T>(&refs, &device);
         let rays = patch_rays::<T>(&CameraRig::nuscenes_like(64, 32), 16, &device);
-        let vision = Vision::Images { images: images_of(&refs, &device), rays };
+        TinyRun { model, examples, batch, images, rays }
+    }
+
+    #[test]
+    fn a_tiny_model_trains_and_every_head_s_loss_falls() {
+        let TinyRun { mut model, batch, images, rays, .. } = tiny_run(11);
+        let mut optimizer = AdamConfig::new().init();
+        let vision = Vision::Images { images, rays };
         let mut history = Vec::new();
         for _ in 0..40 {
             let (m, heads) =
@@ -187,16 +203,10 @@ pub(crate) mod tests {
     fn the_reasoning_alone_learns_to_explain_the_model_s_own_plans() {
         use vla_explain::decision::{Decision, decision_of};
         use vla_explain::tokenizer::{BOS, EOS};
+        let TinyRun { mut model, examples, batch, images, rays } = tiny_run(12);
         let device = Default::default();
-        <T as burn::tensor::backend::Backend>::seed(&device, 12);
-        let config = tiny_config();
-        let mut model = config.init::<T>(&device);
-        let mut optimizer = AdamConfig::new().init();
-        let examples: Vec<Example> = (0..4).map(example).collect();
         let refs: Vec<&Example> = examples.iter().collect();
-        let batch = Batch::<T>::of(&refs, config.reasoning_tokens, &device);
-        let rays = patch_rays::<T>(&CameraRig::nuscenes_like(64, 32), 16, &device);
-        let images = images_of::<T>(&refs, &device);
+        let mut optimizer = AdamConfig::new().init();
         let vision = Vision::Images { images: images.clone(), rays: rays.clone() };
         // "Own" plans that stop within 3 s, where the labels keep speed.
         let plans: Vec<Trajectory> = examples
