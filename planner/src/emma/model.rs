@@ -200,7 +200,7 @@ impl<B: Backend> Emma<B> {
     /// before the ego base, which predicted whole waypoints, the head
     /// starts with the ego-status MLP's progress along the older head's
     /// path.
-    pub fn keep_lateral_rows_of_correction(mut self) -> Self {
+    pub(crate) fn keep_lateral_rows_of_correction(mut self) -> Self {
         let device = self.task_embed.weight.device();
         let lateral = Tensor::<B, 2>::ones([1, OUTPUTS], &device) - longitudinal::<B>(&device);
         let correction = &mut self.trajectory_correction;
