@@ -15,8 +15,8 @@ pub const BOS: u32 = 1;
 pub const EOS: u32 = 2;
 pub const UNK: u32 = 3;
 const SPECIALS: [&str; 4] = ["<pad>", "<bos>", "<eos>", "<unk>"];
-const NUM: &str = "<num>";
-const POINT: &str = "<pt>";
+pub(crate) const NUM: &str = "<num>";
+pub(crate) const POINT: &str = "<pt>";
 const PUNCTUATION: [char; 3] = [',', '.', ';'];
 
 pub struct Tokenizer {
@@ -61,7 +61,7 @@ impl Tokenizer {
         self.words.len()
     }
 
-    fn id(&self, word: &str) -> u32 {
+    pub(crate) fn id(&self, word: &str) -> u32 {
         self.ids.get(word).copied().unwrap_or(UNK)
     }
 

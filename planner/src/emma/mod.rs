@@ -102,7 +102,8 @@ pub(crate) mod tests {
     use burn::module::AutodiffModule;
     use burn::optim::AdamConfig;
     use burn::tensor::Tensor;
-    use vla_explain::Tokenizer;
+    use vla_explain::tokenizer::{BOS, EOS};
+    use vla_explain::{Tokenizer, TraceGrammar};
     use vla_hal::{Box3D, CameraRig, ObjectClass, Pose2D, RgbImage, Trajectory};
     use vla_perception::backend::CpuBackend;
     use vla_perception::{EncoderConfig, patch_rays};
@@ -202,7 +203,6 @@ pub(crate) mod tests {
     #[test]
     fn the_reasoning_alone_learns_to_explain_the_model_s_own_plans() {
         use vla_explain::decision::{Decision, decision_of};
-        use vla_explain::tokenizer::{BOS, EOS};
         let TinyRun { mut model, examples, batch, images, rays } = tiny_run(12);
         let device = Default::default();
         let refs: Vec<&Example> = examples.iter().collect();
@@ -240,8 +240,32 @@ pub(crate) mod tests {
         let ctx = model.context(images_of(&refs[..1], &device), rays.inner(), prompt);
         let targets = batch.reasoning_about(&plans, &Tokenizer::new());
         let plan = targets.plan.inner().slice([0..1, 0..super::plan_features::PLAN_FEATURES]);
-        let text = Tokenizer::new().decode(&model.generate_reasoning(&ctx, plan, BOS, EOS));
+        let tokenizer = Tokenizer::new();
+        let grammar = TraceGrammar::new(&tokenizer);
+        let text = tokenizer.decode(&model.generate_reasoning(&ctx, plan, (BOS, EOS), Some(&grammar)));
         assert!(text.contains("R4 stop"), "explains the plan it was given: {text}");
+    }
+
+    #[test]
+    fn within_the_trace_grammar_even_an_untrained_model_writes_a_text_that_parses() {
+        let device = Default::default();
+        CpuBackend::seed(&device, 6);
+        // Room for the longest trace (three objects).
+        let model = tiny_config().with_reasoning_tokens(96).init::<CpuBackend>(&device);
+        let examples = [example(3)];
+        let refs: Vec<&Example> = examples.iter().collect();
+        let batch = Batch::<CpuBackend>::of(&refs, 96, &device);
+        let rays = patch_rays::<CpuBackend>(&CameraRig::nuscenes_like(64, 32), 16, &device);
+        let ctx = model.context(images_of(&refs, &device), rays, batch.prompt_features.clone());
+        let tokenizer = Tokenizer::new();
+        let plan = batch.reasoning.plan.clone();
+        let free = tokenizer.decode(&model.generate_reasoning(&ctx, plan.clone(), (BOS, EOS), None));
+        assert!(vla_explain::parse(&free).is_err(), "untrained, it writes no trace: {free}");
+        let grammar = TraceGrammar::new(&tokenizer);
+        let ids = model.generate_reasoning(&ctx, plan, (BOS, EOS), Some(&grammar));
+        assert_eq!(ids.last(), Some(&EOS), "it finishes");
+        let text = tokenizer.decode(&ids);
+        assert!(vla_explain::parse(&text).is_ok(), "{text}");
     }
 
     #[test]
@@ -259,7 +283,7 @@ pub(crate) mod tests {
             let ctx = m.context(images.clone(), rays.clone(), batch.prompt_features.clone());
             let (classes, boxes) = m.detect(&ctx);
             let plan: Tensor<CpuBackend, 2> = m.trajectory(&ctx);
-            let text = m.generate_reasoning(&ctx, batch.reasoning.plan.clone(), 1, 2);
+            let text = m.generate_reasoning(&ctx, batch.reasoning.plan.clone(), (BOS, EOS), None);
             (plan.into_data(), classes.into_data(), boxes.into_data(), m.generate_trajectory_tokens(&ctx), text)
         };
         let before = outputs(&model);
@@ -318,7 +342,7 @@ pub(crate) mod tests {
         let ctx = model.context(images_of(&refs, &device), rays, batch.prompt_features.clone());
         let plan = batch.reasoning.plan.clone();
         // An unused id as the end, so that both run the full length.
-        let generated = model.generate_reasoning(&ctx, plan.clone(), 1, u32::MAX);
+        let generated = model.generate_reasoning(&ctx, plan.clone(), (1, u32::MAX), None);
         let mut tokens = vec![1i64];
         while tokens.len() <= generated.len() {
             let l = tokens.len();

@@ -26,6 +26,7 @@ use burn::nn::transformer::{TransformerDecoder, TransformerDecoderConfig};
 use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
+use vla_explain::TraceGrammar;
 use vla_perception::MultiCameraEncoder;
 
 use super::boxes::{BOX_PARAMS, CLASSES};
@@ -344,14 +345,15 @@ impl<B: Backend> Emma<B> {
     /// Greedy decoding of one frame (batch 1) by a decoder, its output norm
     /// and its token head, each step reading the earlier tokens' cached
     /// keys and values: `first` is fed first; each step's most likely token
-    /// is appended until `stop` or `max` tokens.
+    /// (among those `grammar` allows next, where one is given) is appended
+    /// until `stop` or `max` tokens.
     fn generate(
         &self,
         (decoder, norm, head): (&TransformerDecoder<B>, &LayerNorm<B>, &Linear<B>),
         memory: &MemoryKeys<B>,
-        first: u32,
+        (first, stop): (u32, Option<u32>),
         max: usize,
-        stop: Option<u32>,
+        grammar: Option<&TraceGrammar>,
         inputs: impl Fn(Tensor<B, 2, Int>) -> Tensor<B, 3>,
     ) -> Vec<u32> {
         let device = self.task_embed.weight.device();
@@ -368,8 +370,17 @@ impl<B: Backend> Emma<B> {
             let newest = inputs(ids).slice([0..1, l - 1..l, 0..self.dim()]);
             let out = decoder::forward_token(decoder, newest, memory, &mut cache);
             let last = norm.forward(out);
-            // The backend's integer type varies (i32 on flex): read through a conversion.
-            let next = head.forward(last).argmax(2).into_data().iter::<i64>().next().unwrap_or(0) as u32;
+            let logits = head.forward(last);
+            let allowed = grammar.map(|g| g.allowed_next(&tokens[1..])).unwrap_or_default();
+            let next = if allowed.is_empty() {
+                // The backend's integer type varies (i32 on flex): read through a conversion.
+                logits.argmax(2).into_data().iter::<i64>().next().unwrap_or(0) as u32
+            } else {
+                let logits: Vec<f32> = logits.into_data().iter::<f32>().collect();
+                let logit = |id: u32| logits.get(id as usize).copied().unwrap_or(f32::NEG_INFINITY);
+                // The first of equally likely tokens, as argmax picks.
+                allowed.iter().copied().fold(allowed[0], |best, id| if logit(id) > logit(best) { id } else { best })
+            };
             tokens.push(next);
             if Some(next) == stop {
                 break;
@@ -385,7 +396,7 @@ impl<B: Backend> Emma<B> {
         self.generate(
             (&self.decoder, &self.output_norm, &self.trajectory_token_out),
             &ctx.memory,
-            trajectory_tokens::START,
+            (trajectory_tokens::START, None),
             trajectory_tokens::TOKENS,
             None,
             inputs,
@@ -393,13 +404,19 @@ impl<B: Backend> Emma<B> {
     }
 
     /// The reasoning decoder writing one frame's text about `plan`
-    /// `[1, PLAN_FEATURES]`:
+    /// `[1, PLAN_FEATURES]`, within `grammar` where one is given:
     /// token ids after `<bos>`, up to `<eos>` included.
-    pub fn generate_reasoning(&self, ctx: &Context<B>, plan: Tensor<B, 2>, bos: u32, eos: u32) -> Vec<u32> {
+    pub fn generate_reasoning(
+        &self,
+        ctx: &Context<B>,
+        plan: Tensor<B, 2>,
+        (bos, eos): (u32, u32),
+        grammar: Option<&TraceGrammar>,
+    ) -> Vec<u32> {
         let memory = self.reasoning_memory(&ctx.tokens, plan);
         let inputs = |ids| self.text_inputs(ids);
         let decoder = (&self.reasoning_decoder, &self.reasoning_norm, &self.text_out);
-        self.generate(decoder, &memory, bos, self.reasoning_tokens() - 1, Some(eos), inputs)
+        self.generate(decoder, &memory, (bos, Some(eos)), self.reasoning_tokens() - 1, grammar, inputs)
     }
 
     /// FLOPs of one step of `cameras` images `width`×`height`: encoder,

@@ -7,8 +7,8 @@ use std::path::Path;
 use burn::module::Module;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Tensor, TensorData};
-use vla_explain::Tokenizer;
 use vla_explain::tokenizer::{BOS, EOS};
+use vla_explain::{Tokenizer, TraceGrammar};
 use vla_hal::compute::ModelCost;
 use vla_hal::{CameraRig, Detection, HalError, ObjectClass, Observation, Plan, Planner, Trajectory};
 use vla_perception::backend::CpuBackend;
@@ -39,6 +39,8 @@ pub struct EmmaPlanner {
     config: EmmaConfig,
     history: EgoHistory,
     tokenizer: Tokenizer,
+    /// The reasoning is decoded within it, so that every text parses.
+    grammar: TraceGrammar,
     head: TrajectoryHead,
     reasoning: bool,
 }
@@ -185,11 +187,13 @@ impl EmmaPlanner {
     }
 
     pub fn new(model: Emma<B>, config: EmmaConfig) -> Self {
+        let tokenizer = Tokenizer::new();
         Self {
             model,
             config,
             history: EgoHistory::default(),
-            tokenizer: Tokenizer::new(),
+            grammar: TraceGrammar::new(&tokenizer),
+            tokenizer,
             head: TrajectoryHead::Parallel,
             reasoning: true,
         }
@@ -276,7 +280,7 @@ impl EmmaPlanner {
     pub fn reasoning_tokens(&self, ctx: &Context<B>, trajectory: &Trajectory, speed_mps: f64) -> Vec<u32> {
         let plan = plan_features(speed_mps, trajectory);
         let plan = Tensor::from_data(TensorData::new(plan.to_vec(), [1, PLAN_FEATURES]), &Default::default());
-        self.model.generate_reasoning(ctx, plan, BOS, EOS)
+        self.model.generate_reasoning(ctx, plan, (BOS, EOS), Some(&self.grammar))
     }
 }
 
