@@ -19,8 +19,8 @@ use burn::optim::{AdamConfig, Optimizer};
 use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::Tensor;
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use vla_datasets::{Dataset, LogSamples, Sample, Split};
@@ -32,6 +32,7 @@ use vla_planner::ego_mlp::{OUTPUTS, trajectory_from_output};
 use vla_planner::emma::batch::{Batch, Example, images_of};
 use vla_planner::emma::boxes::in_range;
 use vla_planner::emma::loss::{Explain, HeadLosses, LossWeights, Vision, head_values, losses, train_step};
+use vla_planner::emma::plan_variation::varied;
 use vla_planner::emma::planner::drivable;
 use vla_planner::emma::{self, Emma, EmmaConfig};
 use vla_planner::features::{PROMPT_FEATURES, ego_features, prompt_features};
@@ -90,7 +91,20 @@ pub struct Phase {
     /// phase's weights weight the reasoning alone.
     #[serde(default)]
     pub reasoning_only: bool,
+    /// In a reasoning-only phase, the share of frames (0–1) whose own plan
+    /// is replaced, each epoch, by a variation of it
+    /// (`emma::plan_variation`: up to 15 % of stretch, 0.6 rad of bend),
+    /// its R4 relabelled likewise.
+    #[serde(default)]
+    pub varied_plans: f64,
 }
+
+/// Where the random streams of the plans' variations start (after the
+/// shuffles', one per epoch).
+const VARIATION_STREAM: u64 = 1 << 32;
+/// Largest stretch and bend of a varied plan (see `Phase::varied_plans`).
+const VARIED_STRETCH: f64 = 0.15;
+const VARIED_BEND_RAD: f64 = 0.6;
 
 /// Where training stands after an epoch: enough to resume.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -216,6 +230,18 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
         toml::from_str(text).with_context(|| format!("{}: invalid training config", config_path.display()))?;
     if config.batch_size == 0 || config.phases.is_empty() || config.phases.iter().any(|p| p.epochs == 0) {
         bail!("{}: batch_size and every phase's epochs must be positive", config_path.display());
+    }
+    if let Some(p) = config
+        .phases
+        .iter()
+        .find(|p| !(0.0..=1.0).contains(&p.varied_plans) || (p.varied_plans > 0.0 && !p.reasoning_only))
+    {
+        bail!(
+            "{}: phase `{}`: varied_plans is a share (0 to 1) of a reasoning_only phase's plans, not {}",
+            config_path.display(),
+            p.name,
+            p.varied_plans
+        );
     }
     if let Some(p) = config.phases.iter().find(|p| {
         let w = p.weights;
@@ -351,6 +377,9 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
             let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
             rng.set_stream(epoch as u64);
             order.shuffle(&mut rng);
+            // The plans' variations from their own stream of the same seed.
+            let mut variation_rng = ChaCha8Rng::seed_from_u64(config.seed);
+            variation_rng.set_stream(VARIATION_STREAM + epoch as u64);
             let (mut sums, mut batches) = ([0.0f32; 4], 0usize);
             for chunk in order.chunks(config.batch_size) {
                 let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
@@ -364,7 +393,17 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
                 let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress_ratio).cos());
                 let rate = config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine;
                 let plans: Vec<Trajectory> = match &own_plans {
-                    Some(p) => chunk.iter().map(|&i| p[i]).collect(),
+                    Some(p) => chunk
+                        .iter()
+                        .map(|&i| match variation_rng.random_bool(phase.varied_plans) {
+                            true => varied(
+                                &p[i],
+                                variation_rng.random_range(-VARIED_STRETCH..=VARIED_STRETCH),
+                                variation_rng.random_range(-VARIED_BEND_RAD..=VARIED_BEND_RAD),
+                            ),
+                            false => p[i],
+                        })
+                        .collect(),
                     None => Vec::new(),
                 };
                 let explain = if phase.reasoning_only { Explain::OwnPlans(&plans) } else { Explain::TruePlans };

@@ -109,24 +109,29 @@ fn the_model_trains_in_phases_resumes_and_is_evaluated_on_every_metric() {
     assert!(csv.lines().last().unwrap().starts_with("4,heads,val,"), "{csv}");
 
     // Started from that run's weights, two more epochs of the frozen-encoder
-    // phase, then the reasoning alone: it starts from the better of the two,
-    // and the plans and detections do not move, the reasoning does.
-    let explain = |trajectory_weight: f64| {
+    // phase, then the reasoning alone (half of the plans it explains
+    // varied): it starts from the better of the two, and the plans and
+    // detections do not move, the reasoning does.
+    let explain = |trajectory_weight: f64, varied_plans: f64| {
         let head = tiny_emma_config(2);
         let heads = &head[head.find("[[phase]]\nname = \"heads\"").unwrap()..];
         let network = &head[..head.find("[[phase]]").unwrap()];
         format!(
-            "{network}{heads}[[phase]]\nname = \"explain\"\nepochs = 2\nreasoning_only = true\n\
+            "{network}{heads}[[phase]]\nname = \"explain\"\nepochs = 2\nreasoning_only = true\nvaried_plans = {varied_plans}\n\
              weights = {{ trajectory = {trajectory_weight}, trajectory_tokens = 0.0, detection = 0.0, reasoning = 1.0 }}\n"
         )
     };
     let config = dir.join("explain.toml");
     let explained = dir.join("explained");
-    std::fs::write(&config, explain(1.0)).unwrap();
+    std::fs::write(&config, explain(1.0, 0.5)).unwrap();
     let out = train(&data, &config, &explained, &["--init", run.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("phase `explain` is reasoning_only"), "{err}");
-    std::fs::write(&config, explain(0.0)).unwrap();
+    std::fs::write(&config, explain(0.0, 1.5)).unwrap();
+    let out = train(&data, &config, &explained, &["--init", run.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("varied_plans is a share (0 to 1)"), "{err}");
+    std::fs::write(&config, explain(0.0, 0.5)).unwrap();
     let out = train(&data, &config, &explained, &["--init", run.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -10,6 +10,7 @@ pub mod decoder;
 pub mod loss;
 pub mod model;
 pub mod plan_features;
+pub mod plan_variation;
 pub mod planner;
 pub mod trajectory_tokens;
 
