@@ -69,6 +69,18 @@ impl Walk<'_> {
         }
     }
 
+    /// One of the single tokens `ids`.
+    fn one_of(&mut self, ids: &[u32]) -> Step<()> {
+        match self.peek() {
+            None => Err(Halt::End(ids.to_vec())),
+            Some(t) if ids.contains(&t) => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(_) => Err(Halt::Invalid),
+        }
+    }
+
     /// One of `phrases` (token sequences, none a prefix of another): its
     /// index.
     fn phrase(&mut self, phrases: &[Vec<u32>]) -> Step<usize> {
@@ -204,20 +216,16 @@ impl TraceGrammar {
         if w.next_is(self.minus, self.digits.iter().copied())? {
             w.word(self.minus)?;
         }
-        w.phrase(&self.single_digits())?;
+        w.one_of(&self.digits)?;
         for _ in 1..INTEGER_DIGITS {
             if w.next_is(self.point, self.digits.iter().copied())? {
                 break;
             }
-            w.phrase(&self.single_digits())?;
+            w.one_of(&self.digits)?;
         }
         w.word(self.point)?;
-        w.phrase(&self.single_digits())?;
+        w.one_of(&self.digits)?;
         Ok(())
-    }
-
-    fn single_digits(&self) -> Vec<Vec<u32>> {
-        self.digits.iter().map(|&d| vec![d]).collect()
     }
 }
 
