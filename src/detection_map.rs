@@ -83,12 +83,86 @@ impl DetectionMap {
             .collect()
     }
 
+    /// Where each class's detections miss, for a camera detector's usual
+    /// questions (is it range — depth — or bearing, finding or placing?):
+    /// per class with true objects, how the nearest detection of that
+    /// class in the frame lies from each true object, and how many
+    /// detections lie beyond the largest threshold from every true object
+    /// of their class.
+    pub fn localisation(&self) -> BTreeMap<&'static str, Localisation> {
+        let far = THRESHOLDS_M[THRESHOLDS_M.len() - 1];
+        ObjectClass::ALL
+            .iter()
+            .filter_map(|&class| {
+                let (mut range, mut cross, mut distance) = (Vec::new(), Vec::new(), Vec::new());
+                let (mut objects, mut unseen, mut false_detections) = (0, 0, 0);
+                for (detections, truth) in &self.frames {
+                    let truth: Vec<&Box3D> = truth.iter().filter(|(c, _)| *c == class).map(|(_, b)| b).collect();
+                    let found: Vec<&Box3D> = detections.iter().filter(|d| d.class == class).map(|d| &d.bbox).collect();
+                    let gap = |a: &Box3D, b: &Box3D| (a.center[0] - b.center[0]).hypot(a.center[1] - b.center[1]);
+                    false_detections += found.iter().filter(|d| truth.iter().all(|t| gap(d, t) > far)).count();
+                    for t in &truth {
+                        objects += 1;
+                        let Some(d) = found.iter().min_by(|a, b| gap(a, t).total_cmp(&gap(b, t))) else {
+                            unseen += 1;
+                            continue;
+                        };
+                        // Along and across the ray from the ego to the object.
+                        let norm = t.center[0].hypot(t.center[1]).max(1e-6);
+                        let (ux, uy) = (t.center[0] / norm, t.center[1] / norm);
+                        let (dx, dy) = (d.center[0] - t.center[0], d.center[1] - t.center[1]);
+                        range.push(dx * ux + dy * uy);
+                        cross.push((dy * ux - dx * uy).abs());
+                        distance.push(gap(d, t));
+                    }
+                }
+                (objects > 0).then(|| {
+                    let loc = Localisation {
+                        objects,
+                        unseen,
+                        median_error_m: median(&mut distance),
+                        median_range_error_m: median(&mut range),
+                        median_cross_range_error_m: median(&mut cross),
+                        false_detections,
+                    };
+                    (class.as_str(), loc)
+                })
+            })
+            .collect()
+    }
+
     /// Mean AP over the thresholds and the classes with true objects
     /// (`None` when there are none at all).
     pub fn mean_average_precision(&self) -> Option<f64> {
         let aps: Vec<f64> = self.class_average_precisions().into_values().flatten().collect();
         (!aps.is_empty()).then(|| aps.iter().sum::<f64>() / aps.len() as f64)
     }
+}
+
+/// How one class's detections lie from its true objects
+/// ([`DetectionMap::localisation`]); medians over the true objects that
+/// have a detection of their class in their frame (`null` where none has).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Localisation {
+    /// True objects of the class.
+    pub objects: usize,
+    /// True objects in frames without any detection of their class.
+    pub unseen: usize,
+    /// Distance from the nearest detection of the class (m).
+    pub median_error_m: Option<f64>,
+    /// Along the ray from the ego, signed: positive where the detection
+    /// lies beyond the object (m) — a camera's depth error.
+    pub median_range_error_m: Option<f64>,
+    /// Across that ray, unsigned (m): where it is seen.
+    pub median_cross_range_error_m: Option<f64>,
+    /// Detections farther than the largest threshold from every true
+    /// object of their class in their frame.
+    pub false_detections: usize,
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
 }
 
 #[cfg(test)]
@@ -124,6 +198,23 @@ mod tests {
         wrong.add_frame(vec![det(ObjectClass::Truck, 10.0, 0.9)], vec![(ObjectClass::Car, at(10.0, 0.0))]);
         assert_eq!(wrong.mean_average_precision(), Some(0.0));
         assert_eq!(wrong.average_precision(ObjectClass::Truck, 1.0), None);
+    }
+
+    #[test]
+    fn localisation_splits_the_error_along_and_across_the_ray() {
+        let mut m = DetectionMap::default();
+        // 1.5 m too far, on the ray; a second car unseen...
+        m.add_frame(vec![det(ObjectClass::Car, 11.5, 0.9)], vec![(ObjectClass::Car, at(10.0, 0.0))]);
+        m.add_frame(vec![], vec![(ObjectClass::Car, at(20.0, 0.0))]);
+        // ...and one 0.5 m short and 2 m to its side, beside a false car.
+        let beside = Detection { class: ObjectClass::Car, bbox: at(19.5, 2.0), score: 0.7 };
+        m.add_frame(vec![beside, det(ObjectClass::Car, 35.0, 0.4)], vec![(ObjectClass::Car, at(20.0, 0.0))]);
+        let car = &m.localisation()["car"];
+        assert_eq!((car.objects, car.unseen, car.false_detections), (3, 1, 1));
+        assert_eq!(car.median_range_error_m, Some(1.5));
+        assert_eq!(car.median_cross_range_error_m, Some(2.0));
+        assert_eq!(car.median_error_m, Some(0.5f64.hypot(2.0)));
+        assert_eq!(m.localisation().len(), 1, "classes without true objects are left out");
     }
 
     #[test]

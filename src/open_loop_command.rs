@@ -19,7 +19,7 @@ use vla_hal::{Observation, Plan, Trajectory, VehicleGeometry};
 use vla_planner::emma::boxes::in_range;
 use vla_sim_bridge::geometry::footprints_overlap;
 
-use crate::detection_map::DetectionMap;
+use crate::detection_map::{DetectionMap, Localisation};
 use crate::run::planner_by_name;
 
 /// R2 objects count as recalled within this distance (m).
@@ -50,6 +50,9 @@ pub struct OpenLoopReport {
     /// The AP behind `det_map`: per class with true objects, at 0.5, 1, 2
     /// and 4 m; empty for planners that do not detect.
     pub det_ap: BTreeMap<&'static str, Vec<f64>>,
+    /// Where the detections miss, per class with true objects: unseen
+    /// objects, range and cross-range error, false detections.
+    pub det_localisation: BTreeMap<&'static str, Localisation>,
     /// Null for planners that do not explain.
     pub r4_accuracy: Option<f64>,
     pub r2_recall: Option<f64>,
@@ -195,6 +198,7 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
         plan_decisions,
         det_map: if with_images { detections.mean_average_precision() } else { None },
         det_ap: if with_images { detections.class_average_precisions() } else { BTreeMap::new() },
+        det_localisation: if with_images { detections.localisation() } else { BTreeMap::new() },
         r4_accuracy: rate(reasoning.r4_right, reasoning.texts),
         r2_recall: rate(reasoning.r2_found, reasoning.r2_wanted),
         consistency: rate(reasoning.consistent, reasoning.texts),
@@ -236,5 +240,21 @@ fn print_report(r: &OpenLoopReport) {
     for (class, aps) in &r.det_ap {
         let aps: Vec<String> = aps.iter().map(|ap| format!("{ap:.3}")).collect();
         println!("         det AP {class:<10} at 0.5/1/2/4 m: {}", aps.join(" / "));
+    }
+    for (class, l) in &r.det_localisation {
+        let m = |v: Option<f64>, signed: bool| match v {
+            Some(v) if signed => format!("{v:+.2} m"),
+            Some(v) => format!("{v:.2} m"),
+            None => "-".to_string(),
+        };
+        println!(
+            "         det    {class:<10} {} objects, {} unseen; nearest detection {} off (range {}, across {}); {} false",
+            l.objects,
+            l.unseen,
+            m(l.median_error_m, false),
+            m(l.median_range_error_m, true),
+            m(l.median_cross_range_error_m, false),
+            l.false_detections
+        );
     }
 }
