@@ -85,9 +85,10 @@ pub struct Phase {
     #[serde(default)]
     pub freeze_encoder: bool,
     /// The reasoning alone learns to explain the model's own plans: the
-    /// plans are computed once for the phase (encoder frozen), the labels'
-    /// R4 relabelled to the decision each plan shows, and the context is
-    /// detached, so that the plans and detections do not move. The
+    /// plans and the context (the encoder's and the prompt's tokens) are
+    /// computed once for the phase, the labels' R4 relabelled to the
+    /// decision each plan shows, so that the plans and detections do not
+    /// move. The
     /// phase's weights weight the reasoning alone.
     #[serde(default)]
     pub reasoning_only: bool,
@@ -341,9 +342,10 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
     // phase after it, which starts from that best.
     let plan_phase = config.phases.iter().rposition(|p| !p.reasoning_only).unwrap_or(last_phase);
     for (phase_index, phase) in config.phases.iter().enumerate() {
-        // A frozen phase's visual tokens, computed at its first epoch run,
-        // and a reasoning-only phase's plans.
+        // A frozen phase's visual tokens, computed at its first epoch run;
+        // a reasoning-only phase's context tokens and plans.
         let mut frozen_tokens: Option<Vec<Vec<f32>>> = None;
+        let mut fixed_context: Option<Vec<Vec<f32>>> = None;
         let mut own_plans: Option<Vec<Trajectory>> = None;
         let mut val_plans: Option<Vec<Trajectory>> = None;
         for _ in 0..phase.epochs {
@@ -357,18 +359,23 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
                 model = emma::load::<TrainBackend>(out, &device).map_err(anyhow::Error::msg)?.0;
                 progress.best_val = None;
             }
-            if (phase.freeze_encoder || phase.reasoning_only) && frozen_tokens.is_none() {
-                bar.suspend(|| println!("phase {}: encoding {} frames once (encoder frozen)", phase.name, train.len()));
-                frozen_tokens = Some(visual_tokens(&model.valid(), &train, &val_rays, config.batch_size));
-            }
-            if let (true, None, Some(tokens)) = (phase.reasoning_only, &own_plans, &frozen_tokens) {
+            if phase.reasoning_only && fixed_context.is_none() {
                 bar.suspend(|| {
-                    println!("phase {}: planning {} frames once (reasoning alone)", phase.name, train.len())
+                    println!(
+                        "phase {}: encoding and planning {} frames once (reasoning alone)",
+                        phase.name,
+                        train.len()
+                    )
                 });
                 let valid = model.valid();
-                own_plans = Some(plans_of(&valid, &train, tokens, config.batch_size)?);
-                let val_tokens = visual_tokens(&valid, &val, &val_rays, config.batch_size);
-                val_plans = Some(plans_of(&valid, &val, &val_tokens, config.batch_size)?);
+                let visual = visual_tokens(&valid, &train, &val_rays, config.batch_size);
+                own_plans = Some(plans_of(&valid, &train, &visual, config.batch_size)?);
+                let val_visual = visual_tokens(&valid, &val, &val_rays, config.batch_size);
+                val_plans = Some(plans_of(&valid, &val, &val_visual, config.batch_size)?);
+                fixed_context = Some(context_tokens(&valid, &train, &visual, config.batch_size));
+            } else if phase.freeze_encoder && frozen_tokens.is_none() {
+                bar.suspend(|| println!("phase {}: encoding {} frames once (encoder frozen)", phase.name, train.len()));
+                frozen_tokens = Some(visual_tokens(&model.valid(), &train, &val_rays, config.batch_size));
             }
             let epoch_start = std::time::Instant::now();
             // One shuffle per epoch from (seed, epoch): a resumed run sees
@@ -384,9 +391,14 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
             for chunk in order.chunks(config.batch_size) {
                 let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
                 let batch = Batch::<TrainBackend>::of(&refs, config.network.reasoning_tokens, &device);
-                let vision = match &frozen_tokens {
-                    Some(tokens) => Vision::Tokens(stack_tokens(tokens, chunk, model_config.dim(), &device)),
-                    None => Vision::Images { images: images_of(&refs, &device), rays: rays.clone() },
+                // A reasoning-only phase's context is data, not computed
+                // from parameters at each step: the step's graph then holds
+                // only what its loss reaches (burn keeps the unreached
+                // branches, and each step's bookkeeping grew with them).
+                let vision = match (&fixed_context, &frozen_tokens) {
+                    (Some(tokens), _) => Vision::Context(stack_tokens(tokens, chunk, model_config.dim(), &device)),
+                    (None, Some(tokens)) => Vision::Tokens(stack_tokens(tokens, chunk, model_config.dim(), &device)),
+                    (None, None) => Vision::Images { images: images_of(&refs, &device), rays: rays.clone() },
                 };
                 let step = (epoch - 1) * steps_per_epoch + batches;
                 let progress_ratio = step as f64 / (total_epochs * steps_per_epoch) as f64;
@@ -527,7 +539,24 @@ fn plans_of(
     Ok(out)
 }
 
-/// The frozen tokens of the examples `indices` as `[batch, P, dim]`.
+/// The context's tokens (visual, then prompt) of every example, from its
+/// `visual` tokens, `[T · dim]` each.
+fn context_tokens(model: &Emma<CpuBackend>, examples: &[Example], visual: &[Vec<f32>], batch: usize) -> Vec<Vec<f32>> {
+    let device = Default::default();
+    let indices: Vec<usize> = (0..examples.len()).collect();
+    let mut out = Vec::with_capacity(examples.len());
+    for chunk in indices.chunks(batch) {
+        let prompt: Vec<f32> = chunk.iter().flat_map(|&i| examples[i].prompt_features).collect();
+        let prompt = Tensor::from_data(burn::tensor::TensorData::new(prompt, [chunk.len(), PROMPT_FEATURES]), &device);
+        let tokens = model.context_of(stack_tokens::<CpuBackend>(visual, chunk, model.dim(), &device), prompt).tokens;
+        let per_example = tokens.dims()[1] * tokens.dims()[2];
+        let values: Vec<f32> = tokens.into_data().iter::<f32>().collect();
+        out.extend(values.chunks(per_example).map(<[f32]>::to_vec));
+    }
+    out
+}
+
+/// Stored tokens of the examples `indices` as `[batch, T, dim]`.
 fn stack_tokens<B: burn::tensor::backend::Backend>(
     tokens: &[Vec<f32>],
     indices: &[usize],
