@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use vla_datasets::Split;
 
 #[derive(Parser)]
 #[command(name = "vla", version, about = "Autonomous-driving VLA stack: simulate, record, replay, drive")]
@@ -212,6 +213,12 @@ enum EvalCommand {
         planner: String,
         #[arg(long)]
         json: Option<PathBuf>,
+        /// The splits scored, together (repeatable): test, val or train. A
+        /// few held-out episodes make noisy numbers; `--split val --split
+        /// test` scores twice as many (val chose the best epochs, it was
+        /// not trained on).
+        #[arg(long = "split", value_parser = split_named, default_value = "test")]
+        splits: Vec<Split>,
     },
     /// Every scenario of a suite closed loop: table and JSON report.
     ClosedLoop {
@@ -348,6 +355,11 @@ enum ScenariosCommand {
     List,
 }
 
+/// A dataset split by its name in the manifest.
+fn split_named(name: &str) -> Result<Split, String> {
+    Split::ALL.into_iter().find(|s| s.as_str() == name).ok_or_else(|| format!("no split `{name}`: test, val or train"))
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -366,8 +378,8 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Sim { run } => sim_command::run(&run.into_sim_args(None)),
         Command::Record { run, out } => sim_command::run(&run.into_sim_args(Some(out))),
-        Command::Eval { command: EvalCommand::OpenLoop { data, planner, json } } => {
-            open_loop_command::open_loop(&data, &planner, json.as_deref())
+        Command::Eval { command: EvalCommand::OpenLoop { data, planner, json, splits } } => {
+            open_loop_command::open_loop(&data, &splits, &planner, json.as_deref())
         }
         Command::Eval { command: EvalCommand::ClosedLoop { suite, planner, guard, seeds, jobs, json } } => {
             eval_command::closed_loop(&eval_command::EvalArgs {

@@ -28,6 +28,8 @@ const R2_RADIUS_M: f64 = 2.0;
 #[derive(Debug, Clone, Serialize)]
 pub struct OpenLoopReport {
     pub data: String,
+    /// The splits scored together.
+    pub splits: Vec<Split>,
     pub planner: String,
     pub samples: usize,
     pub l2_1s: f64,
@@ -118,7 +120,7 @@ impl ReasoningScores {
     }
 }
 
-pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> {
+pub fn open_loop(data: &Path, splits: &[Split], planner: &str, json: Option<&Path>) -> Result<()> {
     if planner == "expert" {
         bail!(
             "the expert reads the simulator's ground truth: open-loop evaluation is for planners that see what a car sees"
@@ -131,7 +133,7 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
     let mut detections = DetectionMap::default();
     let mut reasoning = ReasoningScores::default();
     let mut plan_decisions: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    for path in dataset.logs(Split::Test) {
+    for path in splits.iter().flat_map(|&split| dataset.logs(split)) {
         // A fresh planner per episode, as a car starts a drive.
         let mut p = planner_by_name(planner)?;
         let samples = LogSamples::open(&path).with_context(|| format!("reading {}", path.display()))?;
@@ -176,13 +178,15 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
         }
     }
     if n == 0 {
-        bail!("{}: no test sample with a known future", data.display());
+        let names: Vec<&str> = splits.iter().map(Split::as_str).collect();
+        bail!("{}: no sample with a known future in {}", data.display(), names.join(" + "));
     }
     let [l1, l2, l3] = sums.map(|s| s / n as f64);
     let explained = reasoning.texts > 0;
     let rate = |k: usize, of: usize| explained.then(|| k as f64 / of.max(1) as f64);
     let report = OpenLoopReport {
         data: data.display().to_string(),
+        splits: splits.to_vec(),
         planner: planner.to_string(),
         samples: n,
         l2_1s: l1,
@@ -216,9 +220,10 @@ pub fn open_loop(data: &Path, planner: &str, json: Option<&Path>) -> Result<()> 
 fn print_report(r: &OpenLoopReport) {
     let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
     println!(
-        "{:<8} {} samples: L2 1 s {:.3} m, 2 s {:.3} m, 3 s {:.3} m, avg {:.3} m; plan collisions {:.3}, plan decision {:.3} ({} planner errors)",
+        "{:<8} {} samples ({}): L2 1 s {:.3} m, 2 s {:.3} m, 3 s {:.3} m, avg {:.3} m; plan collisions {:.3}, plan decision {:.3} ({} planner errors)",
         r.planner,
         r.samples,
+        r.splits.iter().map(Split::as_str).collect::<Vec<_>>().join(" + "),
         r.l2_1s,
         r.l2_2s,
         r.l2_3s,

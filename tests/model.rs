@@ -54,6 +54,18 @@ fn train_then_evaluate_open_loop() {
         let (l1, l3) = (r["l2_1s"].as_f64().unwrap(), r["l2_3s"].as_f64().unwrap());
         assert!(l1 >= 0.0 && l3 >= l1, "errors grow with the horizon: {r}");
     }
+    // The validation episodes scored with the test's: more samples.
+    let both = dir.join("both.json");
+    let args = ["eval", "open-loop", "--data", data.to_str().unwrap(), "--planner", "cv", "--split", "val"];
+    let out = vla(&[&args[..], &["--split", "test", "--json", both.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&both).unwrap()).unwrap();
+    let test: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("cv.json")).unwrap()).unwrap();
+    assert_eq!(r["splits"], serde_json::json!(["val", "test"]), "{r}");
+    assert!(r["samples"].as_u64().unwrap() > test["samples"].as_u64().unwrap(), "{r}");
+    let out = vla(&[&args[..6], &["--split", "holdout"]].concat());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("no split `holdout`"), "{err}");
     let bad = dir.join("bad.toml");
     std::fs::write(
         &bad,
