@@ -8,6 +8,7 @@ mod eval_command;
 mod guard_command;
 mod hal_command;
 mod open_loop_command;
+mod phase_cache;
 mod recording;
 mod render_command;
 mod replay_command;

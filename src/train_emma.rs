@@ -28,15 +28,14 @@ use vla_explain::Tokenizer;
 use vla_hal::{Route, Trajectory};
 use vla_perception::backend::CpuBackend;
 use vla_perception::{EncoderConfig, patch_rays};
-use vla_planner::ego_mlp::{OUTPUTS, trajectory_from_output};
 use vla_planner::emma::batch::{Batch, Example, images_of};
 use vla_planner::emma::boxes::in_range;
 use vla_planner::emma::loss::{Explain, HeadLosses, LossWeights, Vision, head_values, losses, train_step};
 use vla_planner::emma::plan_variation::varied;
-use vla_planner::emma::planner::drivable;
 use vla_planner::emma::{self, Emma, EmmaConfig};
-use vla_planner::features::{PROMPT_FEATURES, ego_features, prompt_features};
+use vla_planner::features::{ego_features, prompt_features};
 
+use crate::phase_cache::{context_tokens, plans_of, stack_tokens, visual_tokens};
 use crate::run::parallel_map;
 
 type TrainBackend = Autodiff<CpuBackend>;
@@ -491,82 +490,6 @@ pub fn train(data: &Path, text: &str, config_path: &Path, out: &Path, start: Sta
         out.display()
     );
     Ok(())
-}
-
-/// The encoder's tokens of every example, `[P · dim]` each.
-fn visual_tokens(
-    model: &Emma<CpuBackend>,
-    examples: &[Example],
-    rays: &Tensor<CpuBackend, 3>,
-    batch: usize,
-) -> Vec<Vec<f32>> {
-    let device = Default::default();
-    let mut out = Vec::with_capacity(examples.len());
-    for chunk in examples.chunks(batch) {
-        let refs: Vec<&Example> = chunk.iter().collect();
-        let tokens = model.encoder().forward(images_of(&refs, &device), rays.clone());
-        let per_example = tokens.dims()[1] * tokens.dims()[2];
-        let values: Vec<f32> = tokens.into_data().iter::<f32>().collect();
-        out.extend(values.chunks(per_example).map(<[f32]>::to_vec));
-    }
-    out
-}
-
-/// The plan the car would be given in every example, from the model's
-/// parallel head on the frozen `tokens`.
-fn plans_of(
-    model: &Emma<CpuBackend>,
-    examples: &[Example],
-    tokens: &[Vec<f32>],
-    batch: usize,
-) -> Result<Vec<Trajectory>> {
-    let device = Default::default();
-    let mut out = Vec::with_capacity(examples.len());
-    let indices: Vec<usize> = (0..examples.len()).collect();
-    for chunk in indices.chunks(batch) {
-        let visual = stack_tokens::<CpuBackend>(tokens, chunk, model.dim(), &device);
-        let prompt: Vec<f32> = chunk.iter().flat_map(|&i| examples[i].prompt_features).collect();
-        let prompt = Tensor::from_data(burn::tensor::TensorData::new(prompt, [chunk.len(), PROMPT_FEATURES]), &device);
-        let outputs: Vec<f32> = model
-            .trajectory(&model.context_of(visual, prompt))
-            .into_data()
-            .to_vec()
-            .map_err(|e| anyhow::anyhow!("reading the planned trajectories: {e:?}"))?;
-        for (&i, row) in chunk.iter().zip(outputs.chunks(OUTPUTS)) {
-            out.push(drivable(&trajectory_from_output(row), examples[i].speed_mps));
-        }
-    }
-    Ok(out)
-}
-
-/// The context's tokens (visual, then prompt) of every example, from its
-/// `visual` tokens, `[T · dim]` each.
-fn context_tokens(model: &Emma<CpuBackend>, examples: &[Example], visual: &[Vec<f32>], batch: usize) -> Vec<Vec<f32>> {
-    let device = Default::default();
-    let indices: Vec<usize> = (0..examples.len()).collect();
-    let mut out = Vec::with_capacity(examples.len());
-    for chunk in indices.chunks(batch) {
-        let prompt: Vec<f32> = chunk.iter().flat_map(|&i| examples[i].prompt_features).collect();
-        let prompt = Tensor::from_data(burn::tensor::TensorData::new(prompt, [chunk.len(), PROMPT_FEATURES]), &device);
-        let tokens = model.context_of(stack_tokens::<CpuBackend>(visual, chunk, model.dim(), &device), prompt).tokens;
-        let per_example = tokens.dims()[1] * tokens.dims()[2];
-        let values: Vec<f32> = tokens.into_data().iter::<f32>().collect();
-        out.extend(values.chunks(per_example).map(<[f32]>::to_vec));
-    }
-    out
-}
-
-/// Stored tokens of the examples `indices` as `[batch, T, dim]`.
-fn stack_tokens<B: burn::tensor::backend::Backend>(
-    tokens: &[Vec<f32>],
-    indices: &[usize],
-    dim: usize,
-    device: &B::Device,
-) -> Tensor<B, 3> {
-    let per_example = tokens.first().map_or(0, Vec::len);
-    let values: Vec<f32> = indices.iter().flat_map(|&i| tokens[i].iter().copied()).collect();
-    let data = burn::tensor::TensorData::new(values, [indices.len(), per_example / dim.max(1), dim]);
-    Tensor::from_data(data, device)
 }
 
 fn describe(l: &HeadLosses) -> String {
