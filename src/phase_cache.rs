@@ -9,9 +9,9 @@ use burn::tensor::Tensor;
 use vla_hal::Trajectory;
 use vla_perception::backend::CpuBackend;
 use vla_planner::ego_mlp::{OUTPUTS, trajectory_from_output};
-use vla_planner::emma::Emma;
 use vla_planner::emma::batch::{Example, images_of};
 use vla_planner::emma::planner::drivable;
+use vla_planner::emma::{Context, Emma};
 use vla_planner::features::PROMPT_FEATURES;
 
 /// The encoder's tokens of every example, `[P · dim]` each.
@@ -38,15 +38,11 @@ pub fn plans_of(
     tokens: &[Vec<f32>],
     batch: usize,
 ) -> Result<Vec<Trajectory>> {
-    let device = Default::default();
     let mut out = Vec::with_capacity(examples.len());
     let indices: Vec<usize> = (0..examples.len()).collect();
     for chunk in indices.chunks(batch) {
-        let visual = stack_tokens::<CpuBackend>(tokens, chunk, model.dim(), &device);
-        let prompt: Vec<f32> = chunk.iter().flat_map(|&i| examples[i].prompt_features).collect();
-        let prompt = Tensor::from_data(burn::tensor::TensorData::new(prompt, [chunk.len(), PROMPT_FEATURES]), &device);
         let outputs: Vec<f32> = model
-            .trajectory(&model.context_of(visual, prompt))
+            .trajectory(&context_of_chunk(model, examples, tokens, chunk))
             .into_data()
             .to_vec()
             .map_err(|e| anyhow::anyhow!("reading the planned trajectories: {e:?}"))?;
@@ -65,16 +61,26 @@ pub fn context_tokens(
     visual: &[Vec<f32>],
     batch: usize,
 ) -> Vec<Vec<f32>> {
-    let device = Default::default();
     let indices: Vec<usize> = (0..examples.len()).collect();
     let mut out = Vec::with_capacity(examples.len());
     for chunk in indices.chunks(batch) {
-        let prompt: Vec<f32> = chunk.iter().flat_map(|&i| examples[i].prompt_features).collect();
-        let prompt = Tensor::from_data(burn::tensor::TensorData::new(prompt, [chunk.len(), PROMPT_FEATURES]), &device);
-        let visual = stack_tokens::<CpuBackend>(visual, chunk, model.dim(), &device);
-        out.extend(per_example(model.context_of(visual, prompt).tokens));
+        out.extend(per_example(context_of_chunk(model, examples, visual, chunk).tokens));
     }
     out
+}
+
+/// The context of the examples `chunk` from their stored `visual` tokens
+/// and their prompts.
+fn context_of_chunk(
+    model: &Emma<CpuBackend>,
+    examples: &[Example],
+    visual: &[Vec<f32>],
+    chunk: &[usize],
+) -> Context<CpuBackend> {
+    let device = Default::default();
+    let prompt: Vec<f32> = chunk.iter().flat_map(|&i| examples[i].prompt_features).collect();
+    let prompt = Tensor::from_data(burn::tensor::TensorData::new(prompt, [chunk.len(), PROMPT_FEATURES]), &device);
+    model.context_of(stack_tokens::<CpuBackend>(visual, chunk, model.dim(), &device), prompt)
 }
 
 /// Tokens `[batch, T, dim]` as one `[T · dim]` row per example.
