@@ -119,7 +119,7 @@ impl<B: Backend> MultiCameraEncoder<B> {
         for conv in &self.stem {
             let [out, input, k, _] = conv.weight.dims();
             (w, h) = (w / k, h / k);
-            flops += 2.0 * (w * h * out * input * k * k) as f64;
+            flops += 2.0 * (cameras * w * h * out * input * k * k) as f64;
         }
         let tokens = (cameras * w * h) as f64;
         let dim = self.ray_embed.weight.dims()[1] as f64;
@@ -172,6 +172,22 @@ mod tests {
         let c = encoder.forward(x, patch_rays::<B>(&turned, 16, &device));
         let diff: f32 = (a - c).abs().sum().into_scalar();
         assert!(diff > 1e-3, "{diff}");
+    }
+
+    #[test]
+    fn flops_count_the_stem_of_every_camera() {
+        let encoder = EncoderConfig::new()
+            .with_patch(16)
+            .with_dim(16)
+            .with_heads(2)
+            .with_layers(1)
+            .init::<B>(&Default::default());
+        // Per 32x16 image: 3->4 channels at stride 4 (8x4 outputs, 4x4
+        // kernels), 4->8 at 2 (4x2), 8->16 at 2 (2x1); ×2 for multiply-adds.
+        let stem = 2.0 * (8 * 4 * 4 * 3 * 16 + 4 * 2 * 8 * 4 * 4 + 2 * 16 * 8 * 4) as f64;
+        // Twelve tokens for six cameras, one layer: projections and attention.
+        let transformer = 2.0 * 12.0 * 8.0 * 256.0 + 4.0 * 144.0 * 16.0;
+        assert_eq!(encoder.flops(6, 32, 16), 6.0 * stem + transformer);
     }
 
     #[test]
