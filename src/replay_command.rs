@@ -99,8 +99,11 @@ pub struct LogReport {
     /// Per stage: the planner, and a whole tick (reading the log, decoding
     /// images, planner, controller, guard, writing the outputs).
     pub latency: BTreeMap<String, Latency>,
-    /// The damage that cut the replay short, if any.
-    pub damage: Option<String>,
+    /// Every damage met in the log, in file order: what it held was not
+    /// replayed.
+    pub damage: Vec<String>,
+    /// Input messages read from the log despite the damage.
+    pub messages_recovered: usize,
     pub comparison: Option<Comparison>,
     pub regression: bool,
 }
@@ -136,7 +139,7 @@ impl Report {
             realtime_factor: if wall_s > 0.0 { duration_s / wall_s } else { 0.0 },
             guard_activations: logs.iter().map(|l| l.guard.activations).sum(),
             regressions: logs.iter().filter(|l| l.regression).count(),
-            damaged: logs.iter().filter(|l| l.damage.is_some()).count(),
+            damaged: logs.iter().filter(|l| !l.damage.is_empty()).count(),
         };
         Self { shard, summary, logs }
     }
@@ -145,6 +148,9 @@ impl Report {
         self.summary.regressions > 0 || self.summary.damaged > 0
     }
 }
+
+/// Damaged places printed per log; the JSON report has them all.
+const DAMAGE_SHOWN: usize = 10;
 
 /// How old a recorded future path the recorded driver still follows (ns):
 /// one planning period.
@@ -378,7 +384,8 @@ fn replay_log(log: &Path, out: &Path, args: &ReplayArgs, tol: &Tolerances) -> Re
         guard,
         planner_errors,
         latency,
-        damage: source.damage().map(|d| d.to_string()),
+        damage: source.damage().iter().map(ToString::to_string).collect(),
+        messages_recovered: source.messages_recovered(),
         comparison,
         regression,
     })
@@ -475,8 +482,18 @@ fn print_log_report(r: &LogReport, updating: bool) {
     for (stage, l) in &r.latency {
         println!("  latency  {stage:<8} median {:.3} ms, p99 {:.3} ms, max {:.3} ms", l.median_ms, l.p99_ms, l.max_ms);
     }
-    if let Some(d) = &r.damage {
-        println!("  DAMAGED  {d} (the readable part was replayed)");
+    if !r.damage.is_empty() {
+        println!(
+            "  DAMAGED  {} damaged places; the readable part was replayed ({} input messages recovered):",
+            r.damage.len(),
+            r.messages_recovered
+        );
+        for d in r.damage.iter().take(DAMAGE_SHOWN) {
+            println!("    {d}");
+        }
+        if r.damage.len() > DAMAGE_SHOWN {
+            println!("    … and {} more (all in the --json report)", r.damage.len() - DAMAGE_SHOWN);
+        }
     }
     if let Some(c) = &r.comparison {
         if c.count == 0 {

@@ -98,13 +98,10 @@ pub struct Comparison {
 
 fn read_outputs(path: &Path) -> Result<BTreeMap<&'static str, Vec<RawMessage>>> {
     let reader = LogReader::open(path)?;
-    let read = reader.read(Some(&OUTPUT_TOPICS), TimeRange::ALL);
-    if let Some(damage) = read.damage {
-        return Err(damage.into());
-    }
+    let messages = reader.read(Some(&OUTPUT_TOPICS), TimeRange::ALL).intact()?;
     let mut by_topic: BTreeMap<&'static str, Vec<RawMessage>> =
         OUTPUT_TOPICS.iter().map(|t| (*t, Vec::new())).collect();
-    for m in read.messages {
+    for m in messages {
         if let Some((_, list)) = by_topic.iter_mut().find(|(t, _)| **t == &*m.topic) {
             list.push(m);
         }

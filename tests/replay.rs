@@ -156,3 +156,73 @@ fn shards_split_the_logs_and_their_reports_merge() {
     assert_eq!(m["summary"]["logs"], 3);
     assert_eq!(m["logs"].as_array().unwrap().len(), 3);
 }
+
+/// The top-level chunks of a log, found by walking its record framing.
+fn chunk_ranges(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let (mut chunks, mut at) = (Vec::new(), 8);
+    while at + 9 <= bytes.len() {
+        let len = u64::from_le_bytes(bytes[at + 1..at + 9].try_into().unwrap()) as usize;
+        if bytes[at] == 0x06 {
+            chunks.push(at..at + 9 + len);
+        }
+        at += 9 + len;
+    }
+    chunks
+}
+
+#[test]
+fn damaged_logs_replay_to_a_verdict_and_never_abort() {
+    let dir = out_dir("replay_damage");
+    let log = dir.join("drive.mcap");
+    record(&log, "following-traffic");
+    let bytes = std::fs::read(&log).unwrap();
+    let chunks = chunk_ranges(&bytes);
+    assert!(chunks.len() >= 3, "{} chunks", chunks.len());
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut below = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    for seed in 0..12 {
+        let mut damaged = bytes.clone();
+        let kind = match seed % 4 {
+            0 | 1 => {
+                let flips = [1, 5, 50][seed % 3];
+                for _ in 0..flips {
+                    let at = 100 + below(damaged.len() - 100);
+                    damaged[at] = !damaged[at];
+                }
+                format!("{flips} bytes inverted")
+            }
+            2 => {
+                damaged.truncate(100 + below(damaged.len() - 100));
+                "truncated".to_string()
+            }
+            _ => {
+                let copy = chunks[below(chunks.len())].clone();
+                let tail = damaged.split_off(copy.end);
+                damaged.extend_from_slice(&bytes[copy]);
+                damaged.extend(tail);
+                "a chunk duplicated".to_string()
+            }
+        };
+        let path = dir.join(format!("damaged-{seed}.mcap"));
+        std::fs::write(&path, &damaged).unwrap();
+        let json = dir.join(format!("damaged-{seed}.json"));
+        let out = vla(&["replay", s(&path), "--planner", "cv", "--out", s(&dir.join("o.mcap")), "--json", s(&json)]);
+        let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        println!("seed {seed} ({kind}): exit {:?}\n{text}{err}", out.status.code());
+        assert!(matches!(out.status.code(), Some(0 | 1)), "seed {seed} ({kind}): exit {:?}: {err}", out.status.code());
+        if out.status.success() {
+            continue;
+        }
+        assert!(text.contains("DAMAGED") || err.contains("damaged-"), "seed {seed} ({kind}): the damage is named");
+        if let Ok(report) = std::fs::read(&json) {
+            let r: serde_json::Value = serde_json::from_slice(&report).unwrap();
+            let damage = r["logs"][0]["damage"].as_array().unwrap();
+            assert!(damage.iter().all(|d| d.as_str().unwrap().contains(&format!("damaged-{seed}.mcap"))));
+        }
+    }
+}

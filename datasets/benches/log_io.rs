@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = Instant::now();
         let reader = LogReader::open(&path)?;
         let read = reader.read(None, TimeRange::ALL);
-        assert!(read.damage.is_none() && read.messages.len() as u64 == messages);
+        assert!(read.damage.is_empty() && read.messages.len() as u64 == messages);
         read_s.push(start.elapsed().as_secs_f64());
         file_bytes = reader.file_bytes();
 

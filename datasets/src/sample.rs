@@ -138,14 +138,10 @@ impl LogSamples {
         };
         let topics: Vec<&str> =
             if self.with_images { self.camera_topics.iter().map(|(_, t)| t.as_str()).collect() } else { Vec::new() };
-        let read = self.reader.read(Some(&topics), TimeRange { start_ns: t, end_ns: t });
-        if let Some(damage) = read.damage {
-            return Err(damage);
-        }
+        let messages = self.reader.read(Some(&topics), TimeRange { start_ns: t, end_ns: t }).intact()?;
         let mut cameras = Vec::with_capacity(self.camera_topics.len());
         for (name, topic) in self.camera_topics.iter().filter(|_| self.with_images) {
-            let message = read
-                .messages
+            let message = messages
                 .iter()
                 .find(|m| &*m.topic == topic.as_str())
                 .ok_or_else(|| decode_error(topic, format!("no {name} image at this step")))?;

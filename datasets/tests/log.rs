@@ -2,57 +2,15 @@
 //! every kind of damage is a typed error that names the file, the topic and
 //! the offset or message, with the readable part still returned.
 
-use std::path::{Path, PathBuf};
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use vla_datasets::log::foxglove::CompressedImage;
 use vla_datasets::log::{LogError, LogMessage, LogReader, LogWriter, TimeRange, foxglove, topic};
 use vla_hal::EgoState;
 
-const MS: u64 = 1_000_000;
+mod sample_log;
 
-fn temp_log(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vla-log-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-/// Incompressible bytes, so that a few hundred images span several chunks.
-fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn ego(i: u64) -> EgoState {
-    EgoState { timestamp_ns: i * 50 * MS, ..EgoState::cruising_at_origin(i as f64 * 0.1) }
-}
-
-/// 200 ticks at 20 Hz: ego state every tick, a 16 kB "image" every other.
-fn write_sample_log(path: &Path) {
-    let mut w = LogWriter::create(path).unwrap();
-    for i in 0..200u64 {
-        let t = i * 50 * MS;
-        w.write(topic::EGO_STATE, t, t, &ego(i)).unwrap();
-        if i % 2 == 0 {
-            let image = CompressedImage {
-                timestamp: foxglove::Time::from_nanos(t),
-                frame_id: "CAM_FRONT".to_string(),
-                data: noise(i, 16_000),
-                format: "jpeg".to_string(),
-            };
-            w.write("/cameras/CAM_FRONT/image", t, t, &image).unwrap();
-        }
-    }
-    w.finish().unwrap();
-}
+use sample_log::{MS, chunk_offsets, ego, noise, temp_log, write_sample_log};
 
 #[test]
 fn messages_read_back_by_topic_and_time_range() {
@@ -87,7 +45,8 @@ fn a_truncated_file_returns_what_precedes_the_damage() {
     let reader = LogReader::open(&cut).unwrap();
     assert!(!reader.is_indexed(), "the summary is gone with the end of the file");
     let read = reader.read(Some(&[topic::EGO_STATE]), TimeRange::ALL);
-    let damage = read.damage.expect("damage reported");
+    assert_eq!(read.damage.len(), 1, "{:?}", read.damage);
+    let damage = &read.damage[0];
     let text = damage.to_string();
     println!("{text}");
     assert!(matches!(damage, LogError::Truncated { .. }), "{damage:?}");
@@ -100,12 +59,6 @@ fn a_truncated_file_returns_what_precedes_the_damage() {
     // The strict reader refuses the damaged file, naming the damage.
     let err = reader.read_topic::<EgoState>(topic::EGO_STATE, TimeRange::ALL).unwrap_err().to_string();
     assert!(err.contains("truncated at byte offset"), "{err}");
-}
-
-/// Byte offsets of the chunks, from the file's own index.
-fn chunk_offsets(bytes: &[u8]) -> Vec<u64> {
-    let summary = mcap::Summary::read(bytes).unwrap().unwrap();
-    summary.chunk_indexes.iter().map(|c| c.chunk_start_offset).collect()
 }
 
 #[test]
@@ -123,11 +76,13 @@ fn a_crc_mismatch_names_the_chunk_and_spares_the_others() {
 
     let reader = LogReader::open(&path).unwrap();
     let read = reader.read(Some(&[topic::EGO_STATE]), TimeRange::ALL);
-    let damage = read.damage.expect("damage reported");
+    assert_eq!(read.damage.len(), 1, "{:?}", read.damage);
+    let damage = &read.damage[0];
     let text = damage.to_string();
     println!("{text}");
-    assert!(matches!(damage, LogError::Crc { offset, .. } if offset == chunks[1]), "{damage:?}");
+    assert!(matches!(damage, LogError::ChunkLost { offset, .. } if *offset == chunks[1]), "{damage:?}");
     assert!(text.contains("crc.mcap") && text.contains(&format!("offset {}", chunks[1])), "{text}");
+    assert!(text.contains("CRC mismatch") && text.contains("/ego/state"), "the chunk's topics are named: {text}");
     assert!(
         read.messages.len() < 200 && read.messages.len() > 100,
         "only the damaged chunk is lost: {}",

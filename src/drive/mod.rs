@@ -7,7 +7,6 @@
 //! and SIGINT/SIGTERM bring the vehicle to a stop before logs are closed.
 
 mod clock;
-pub mod config;
 mod frames;
 mod live_log;
 mod stats;
@@ -34,12 +33,12 @@ use vla_sim_bridge::{SimConfig, Simulator, library};
 
 use crate::recording::Recorder;
 use clock::SimClock;
-use config::{DriveConfig, SourceKind};
 use frames::FrameAssembler;
 use live_log::{RECORD_QUEUE, Record, record_loop};
 use stats::{Histogram, LatencySummary, resident_memory_mib};
 use summary::{DriveSummary, PlanningStats, print_summary};
 use vehicle::{Devices, Vehicle, VehicleRun, VehicleStats};
+use vla_drive::config::{DriveConfig, SourceKind};
 use workers::{PlanJob, PlanResult, ReasonJob, ReasonResult};
 
 /// Braking of the stop at shutdown or at the end of the run (m/s²).
@@ -130,7 +129,7 @@ fn segments(config: &DriveConfig) -> Result<impl FnMut(u32) -> Result<Option<Box
             SourceKind::Log if segment == 0 => {
                 let path = log.clone().context("source.log")?;
                 let source = LogSource::open(&path).with_context(|| format!("opening {}", path.display()))?;
-                if let Some(d) = source.damage() {
+                for d in source.damage() {
                     tracing::warn!("{d} (playing the readable part)");
                 }
                 Ok(Some(Box::new(source)))

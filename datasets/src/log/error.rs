@@ -14,11 +14,11 @@ pub enum LogError {
     /// The file ends inside a record: a recording cut short.
     #[error("{path}: truncated at byte offset {offset}: {what}")]
     Truncated { path: PathBuf, offset: u64, what: String },
-    /// A chunk whose data does not match its checksum.
-    #[error(
-        "{path}: CRC mismatch in the chunk at byte offset {offset} (stored {stored:#010x}, computed {computed:#010x})"
-    )]
-    Crc { path: PathBuf, offset: u64, stored: u32, computed: u32 },
+    /// A chunk that cannot be read — its sizes are out of bounds, it does
+    /// not decompress, or its data do not match its CRC. Its messages are
+    /// lost; the rest of the file is still read.
+    #[error("{path}: chunk at byte offset {offset} lost ({topics}): {reason}")]
+    ChunkLost { path: PathBuf, offset: u64, topics: String, reason: String },
     /// A record the MCAP format does not allow.
     #[error("{path}: corrupt record at byte offset {offset}: {reason}")]
     Corrupt { path: PathBuf, offset: u64, reason: String },

@@ -2,9 +2,11 @@
 //! replay output. Topic layout, schemas and encoding are documented in this
 //! crate's README; this module is their single definition in code.
 
+mod chunk;
 pub mod convert;
 pub mod error;
 pub mod foxglove;
+mod framing;
 pub mod messages;
 pub mod reader;
 pub mod recorder;
@@ -16,6 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vla_hal::CameraName;
 
+pub use chunk::MAX_CHUNK_BYTES;
 pub use error::LogError;
 pub use reader::{LogRead, LogReader, RawMessage, TimeRange};
 pub use recorder::LogRecorder;

@@ -30,8 +30,11 @@ pub struct LogSource {
     images: BTreeMap<u64, Vec<CompressedImage>>,
     futures: BTreeMap<u64, TimedTrajectory>,
     next: usize,
-    /// The first damage met: what could not be read is not replayed.
-    damage: Option<LogError>,
+    /// Every damage met, in file order: what could not be read is not
+    /// replayed.
+    damage: Vec<LogError>,
+    /// Input messages read (and decoded) despite the damage.
+    recovered: usize,
 }
 
 /// What a log holds for a replay.
@@ -47,9 +50,16 @@ pub struct LogContents {
 impl LogSource {
     /// Reads the inputs of a log. Only a file that cannot be opened at all
     /// is an error; damage further in leaves the readable part to replay
-    /// and is reported by [`LogSource::damage`].
+    /// and is reported by [`LogSource::damage`] and
+    /// [`LogSource::messages_recovered`].
     pub fn open(path: &Path) -> Result<Self, LogError> {
-        let reader = LogReader::open(path)?;
+        Ok(Self::from_reader(&LogReader::open(path)?))
+    }
+
+    /// The inputs of a log already opened; its damage is reported by
+    /// [`LogSource::damage`].
+    pub fn from_reader(reader: &LogReader) -> Self {
+        let path = reader.path();
         let camera_topics: Vec<String> = CameraName::ALL.iter().map(|&c| topic::camera_image(c)).collect();
         let calibration_topics: Vec<String> = CameraName::ALL.iter().map(|&c| topic::camera_calibration(c)).collect();
         let mut topics: Vec<&str> = INPUT_TOPICS.to_vec();
@@ -65,34 +75,35 @@ impl LogSource {
             futures: BTreeMap::new(),
             next: 0,
             damage: read.damage,
+            recovered: 0,
         };
         let (mut calibrations, mut mounts) = (Vec::new(), Vec::new());
         for m in &read.messages {
             let t = m.log_time_ns;
             match &*m.topic {
-                topic::EGO_STATE => source.decode(&reader, m, |s, e| s.ego.push((t, e))),
-                topic::ROUTE => source.decode(&reader, m, |s, r| s.routes.push((t, r))),
-                topic::GUARD_SENSOR => source.decode(&reader, m, |s, g| {
+                topic::EGO_STATE => source.decode(reader, m, |s, e| s.ego.push((t, e))),
+                topic::ROUTE => source.decode(reader, m, |s, r| s.routes.push((t, r))),
+                topic::GUARD_SENSOR => source.decode(reader, m, |s, g| {
                     s.guard_scans.insert(t, g);
                 }),
-                topic::GROUND_TRUTH_FUTURE => source.decode(&reader, m, |s, f| {
+                topic::GROUND_TRUTH_FUTURE => source.decode(reader, m, |s, f| {
                     s.futures.insert(t, f);
                 }),
-                topic::TF => source.decode(&reader, m, |_, tf: FrameTransform| {
+                topic::TF => source.decode(reader, m, |_, tf: FrameTransform| {
                     if tf.parent_frame_id == frame::EGO {
                         mounts.push(tf);
                     }
                 }),
                 name if name.ends_with("/calibration") => {
-                    source.decode(&reader, m, |_, c: CameraCalibration| calibrations.push(c))
+                    source.decode(reader, m, |_, c: CameraCalibration| calibrations.push(c))
                 }
-                _ => source.decode(&reader, m, |s, image| s.images.entry(t).or_default().push(image)),
+                _ => source.decode(reader, m, |s, image| s.images.entry(t).or_default().push(image)),
             }
         }
         match rig_from_messages(&calibrations, &mounts) {
             Ok(rig) => source.rig = Arc::new(rig),
             Err(reason) => {
-                source.damage.get_or_insert(LogError::Decode {
+                source.damage.push(LogError::Decode {
                     path: path.to_path_buf(),
                     topic: "/cameras/*/calibration".to_string(),
                     log_time_ns: 0,
@@ -100,20 +111,27 @@ impl LogSource {
                 });
             }
         }
-        Ok(source)
+        source
     }
 
     fn decode<M: LogMessage>(&mut self, reader: &LogReader, m: &RawMessage, keep: impl FnOnce(&mut Self, M)) {
         match reader.decode::<M>(m) {
-            Ok(message) => keep(self, message),
-            Err(e) => {
-                self.damage.get_or_insert(e);
+            Ok(message) => {
+                self.recovered += 1;
+                keep(self, message)
             }
+            Err(e) => self.damage.push(e),
         }
     }
 
-    pub fn damage(&self) -> Option<&LogError> {
-        self.damage.as_ref()
+    /// Every damage met, in file order (empty for an intact log).
+    pub fn damage(&self) -> &[LogError] {
+        &self.damage
+    }
+
+    /// How many input messages were read and decoded.
+    pub fn messages_recovered(&self) -> usize {
+        self.recovered
     }
 
     pub fn contents(&self) -> LogContents {
