@@ -17,8 +17,8 @@ use vla_hal::{
 };
 
 use super::clock::SimClock;
-use super::config::{Fault, FaultKind};
 use super::stats::Histogram;
+use vla_drive::config::{Fault, FaultKind};
 
 /// A source the stack can drive: senses and actuates.
 pub trait Vehicle: SensorSource + Actuator + Send {}

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use vla_hal::{HalError, Observation, Plan};
 
-use super::config::{Fault, FaultKind};
 use crate::run::planner_by_name;
+use vla_drive::config::{Fault, FaultKind};
 
 pub struct PlanJob {
     pub segment: u32,

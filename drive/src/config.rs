@@ -177,9 +177,13 @@ fn default_factor() -> f64 {
 impl DriveConfig {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let config: DriveConfig =
-            toml::from_str(&text).with_context(|| format!("{}: invalid vehicle config", path.display()))?;
-        config.check().with_context(|| format!("{}: invalid vehicle config", path.display()))?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a vehicle config; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
+        let config: DriveConfig = toml::from_str(text).with_context(|| format!("{origin}: invalid vehicle config"))?;
+        config.check().with_context(|| format!("{origin}: invalid vehicle config"))?;
         Ok(config)
     }
 
@@ -255,15 +259,20 @@ struct RigFile {
 
 pub fn load_rig(path: &Path) -> Result<CameraRig> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading rig {}", path.display()))?;
-    let file: RigFile = toml::from_str(&text).with_context(|| format!("{}: invalid rig file", path.display()))?;
+    rig_from_toml(&text, &path.display().to_string())
+}
+
+/// Parses a rig file; `origin` names it in errors.
+pub fn rig_from_toml(text: &str, origin: &str) -> Result<CameraRig> {
+    let file: RigFile = toml::from_str(text).with_context(|| format!("{origin}: invalid rig file"))?;
     let mut cameras = Vec::new();
     for c in file.camera {
         let name = CameraName::ALL
             .into_iter()
             .find(|n| n.as_str() == c.name)
-            .with_context(|| format!("{}: unknown camera `{}`", path.display(), c.name))?;
+            .with_context(|| format!("{origin}: unknown camera `{}`", c.name))?;
         if !(c.hfov_deg > 1.0 && c.hfov_deg < 179.0) {
-            bail!("{}: camera {}: hfov_deg {} outside (1, 179)", path.display(), c.name, c.hfov_deg);
+            bail!("{origin}: camera {}: hfov_deg {} outside (1, 179)", c.name, c.hfov_deg);
         }
         cameras.push(CameraCalibration::mounted(
             name,
