@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Installs the cargo tools of the safety checks (mutation testing, line
-# coverage) into ~/.cargo/bin, from crates.io, at pinned versions.
+# Installs the cargo tools of the safety checks into ~/.cargo/bin, from
+# crates.io, at pinned versions: `ci/install-tools.sh [TOOL...]` (all when
+# none is named): cargo-mutants (mutation testing), cargo-tarpaulin (line
+# coverage), cargo-afl (fuzzing; it builds AFL++ from the source it ships).
 set -euo pipefail
-want() { # tool version
-  if ! cargo install --list | grep -q "^$1 v$2:"; then
-    cargo install --locked "$1" --version "$2"
+declare -A pinned=([cargo-mutants]=27.1.0 [cargo-tarpaulin]=0.37.5 [cargo-afl]=0.18.2)
+tools=("$@")
+[ ${#tools[@]} -gt 0 ] || tools=(cargo-mutants cargo-tarpaulin cargo-afl)
+for tool in "${tools[@]}"; do
+  version=${pinned[$tool]:?"unknown tool $tool (one of ${!pinned[*]})"}
+  if ! cargo install --list | grep -q "^$tool v$version:"; then
+    cargo install --locked "$tool" --version "$version"
   fi
-}
-want cargo-mutants 27.1.0
-want cargo-tarpaulin 0.37.5
+done
+if [[ " ${tools[*]} " == *" cargo-afl "* ]] && ! compgen -G "$HOME/.local/share/afl.rs/rustc-*/afl.rs-${pinned[cargo-afl]}/afl/bin/afl-fuzz" >/dev/null; then
+  cargo afl config --build
+fi
