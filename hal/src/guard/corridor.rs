@@ -37,14 +37,17 @@ pub fn arc_coordinates(curvature: f64, x: f64, y: f64) -> Option<OnPath> {
         return (x > 0.0).then_some(OnPath { s: x, d: y, heading: 0.0 });
     }
     let radius = 1.0 / curvature.abs();
-    let side = curvature.signum();
-    let y_toward_centre = y * side;
+    // A right turn is the mirror image of a left one: solve the left turn
+    // for the mirrored point and mirror the lateral results back.
+    let right_turn = curvature.is_sign_negative();
+    let mirror = |v: f64| if right_turn { -v } else { v };
+    let y_toward_centre = mirror(y);
     let angle = x.atan2(radius - y_toward_centre);
     if !(0.0..=std::f64::consts::FRAC_PI_2).contains(&angle) {
         return None;
     }
     let distance_to_centre = x.hypot(radius - y_toward_centre);
-    Some(OnPath { s: radius * angle, d: (radius - distance_to_centre) * side, heading: angle * side })
+    Some(OnPath { s: radius * angle, d: mirror(radius - distance_to_centre), heading: mirror(angle) })
 }
 
 /// Coordinates along a polyline from its first point; `None` if the point
@@ -94,6 +97,24 @@ mod tests {
         assert!(polyline_coordinates(&path, 10.0, 14.0).is_none_or(|p| p.d.abs() > 3.0));
         assert!(polyline_coordinates(&[(0.0, 0.0), (10.0, 0.0)], 14.0, 0.5).is_none());
         assert!(polyline_coordinates(&[(0.0, 0.0), (0.0, 0.0)], 1.0, 0.0).is_none(), "degenerate path");
+    }
+
+    #[test]
+    fn the_arc_takes_over_from_the_straight_line_at_its_threshold() {
+        // At |curvature| = 1e-4 exactly, the arc formula applies: a point
+        // 50 m ahead lies r·atan(50 / r) along a 10 km circle, 0.4 mm short
+        // of the straight line's 50 m.
+        let r = 1.0 / 1e-4;
+        assert_eq!(arc_coordinates(1e-4, 50.0, 0.0).unwrap().s, r * 50f64.atan2(r));
+        assert!(arc_coordinates(-1e-4, 50.0, 0.0).unwrap().s < 50.0 - 3e-4);
+        assert_eq!(arc_coordinates(0.999e-4, 50.0, 0.0).unwrap().s, 50.0);
+    }
+
+    #[test]
+    fn a_segment_exactly_at_the_shortest_length_counts() {
+        // A first segment 1e-9 m long is part of the path: its length is in s.
+        let p = polyline_coordinates(&[(0.0, 0.0), (1e-9, 0.0), (10.0, 0.0)], 5.0, 1.0).unwrap();
+        assert!((p.s - 5.0).abs() < 1e-12, "{p:?}");
     }
 
     #[test]
