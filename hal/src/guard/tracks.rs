@@ -14,6 +14,10 @@ const MIN_SAMPLES: usize = 4;
 /// that the sensor gave a recycled track id, and starts a fresh history.
 const MAX_OBJECT_SPEED_MPS: f64 = 60.0;
 const POSITION_NOISE_M: f64 = 1.0;
+/// Shortest time a slope is fitted over (1 ms): the sensor reports every
+/// 50 ms, so only stamps that nearly coincide come closer, and they would
+/// divide by a vanishing spread of times.
+const MIN_SPAN_NS: u64 = 1_000_000;
 
 /// Recent positions of every track.
 #[derive(Debug, Clone, Default)]
@@ -82,14 +86,15 @@ fn slope(samples: &[Sample], value: impl Fn(&Sample) -> f64) -> Option<f64> {
     if samples.len() < MIN_SAMPLES {
         return None;
     }
+    // Samples are one per instant, oldest first.
     let t0 = samples[0].t_ns;
+    if samples[samples.len() - 1].t_ns - t0 < MIN_SPAN_NS {
+        return None;
+    }
     let n = samples.len() as f64;
     let ts: Vec<f64> = samples.iter().map(|s| elapsed_secs(t0, s.t_ns)).collect();
     let t_mean = ts.iter().sum::<f64>() / n;
     let var: f64 = ts.iter().map(|t| (t - t_mean).powi(2)).sum();
-    if var < 1e-9 {
-        return None;
-    }
     let mean = samples.iter().map(&value).sum::<f64>() / n;
     Some(samples.iter().zip(&ts).map(|(s, t)| (t - t_mean) * (value(s) - mean)).sum::<f64>() / var)
 }
@@ -120,6 +125,36 @@ mod tests {
         assert!(vx.abs() < 1e-9 && (vy - 1.5).abs() < 1e-9, "({vx}, {vy})");
         assert!((h.range_acceleration(7).unwrap() - 2.0).abs() < 1e-9);
         assert!(h.velocity(8).is_none());
+    }
+
+    #[test]
+    fn a_jump_of_exactly_the_reach_is_the_same_object() {
+        // 0.5 s: 60 m/s · 0.5 s + 1 m = 31 m of reach, exactly.
+        let mut h = TrackHistory::default();
+        let ego = Pose2D::default();
+        h.update(0, &ego, std::iter::once((4, 0.0, 0.0, 0.0)), 1.0);
+        h.update(500_000_000, &ego, std::iter::once((4, 31.0, 0.0, 0.0)), 1.0);
+        assert_eq!(h.tracks[&4].len(), 2, "kept");
+        h.update(1_000_000_000, &ego, std::iter::once((4, 62.0 + 1e-9, 0.0, 0.0)), 1.0);
+        assert_eq!(h.tracks[&4].len(), 1, "a jump past the reach starts afresh");
+    }
+
+    #[test]
+    fn a_slope_needs_samples_spread_over_a_millisecond() {
+        let ego = Pose2D::default();
+        for (step_ns, fitted) in [(333_333, false), (333_334, true)] {
+            let mut h = TrackHistory::default();
+            for k in 0..4u64 {
+                h.update(10_000_000_000 + k * step_ns, &ego, std::iter::once((3, 0.0, 0.0, 0.0)), 0.6);
+            }
+            assert_eq!(h.velocity(3).is_some(), fitted, "{step_ns} ns apart");
+        }
+        // Exactly the shortest span.
+        let mut h = TrackHistory::default();
+        for t in [0, 400_000, 600_000, 1_000_000] {
+            h.update(5_000_000_000 + t, &ego, std::iter::once((3, 0.0, 0.0, 0.0)), 0.6);
+        }
+        assert!(h.velocity(3).is_some());
     }
 
     #[test]

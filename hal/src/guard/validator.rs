@@ -78,8 +78,10 @@ pub fn validate_plan(plan: &Plan, cfg: &GuardConfig) -> Result<(), String> {
 fn menger_curvature(a: (f64, f64, f64), b: (f64, f64, f64), c: (f64, f64, f64)) -> f64 {
     let cross = (b.0 - a.0) * (c.1 - a.1) - (b.1 - a.1) * (c.0 - a.0);
     let (ab, bc, ca) = ((b.0 - a.0).hypot(b.1 - a.1), (c.0 - b.0).hypot(c.1 - b.1), (a.0 - c.0).hypot(a.1 - c.1));
-    let denom = ab * bc * ca;
-    if denom < 1e-9 { 0.0 } else { 2.0 * cross.abs() / denom }
+    // The caller spaces a-b and b-c at least a metre apart, so only a == c
+    // (a full reversal, cross = 0) makes the product vanish: curvature 0
+    // there, as the heading-step limit already refuses such a plan.
+    2.0 * cross.abs() / (ab * bc * ca).max(f64::MIN_POSITIVE)
 }
 
 #[cfg(test)]
@@ -117,6 +119,22 @@ mod tests {
             ),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_heading_is_read_only_above_the_standstill_spacing() {
+        // The first waypoint exactly 0.3 m ahead, turned 1 rad: standing
+        // still, its heading is not read; a hair further it is.
+        for (x, valid) in [(0.3, true), (0.300_000_000_000_000_04, false)] {
+            let result = validate_plan(&plan(|_| (x, 0.0, 1.0)), &cfg());
+            assert_eq!(result.is_ok(), valid, "{x}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn a_path_that_doubles_back_onto_a_point_has_no_curvature() {
+        assert_eq!(menger_curvature((0.0, 0.0, 0.0), (2.0, 0.0, 0.0), (0.0, 0.0, 0.0)), 0.0);
+        assert!((menger_curvature((0.0, 0.0, 0.0), (1.0, 1.0, 0.0), (2.0, 0.0, 0.0)) - 1.0).abs() < 1e-12);
     }
 
     #[test]

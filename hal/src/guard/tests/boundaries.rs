@@ -270,3 +270,26 @@ fn a_fallback_holds_the_last_steering_angle() {
     assert_eq!(s.state, GuardState::MinimumRiskManoeuvre);
     assert_eq!(out.command().steering_angle_rad, 0.1, "a controlled stop in lane keeps steering");
 }
+
+#[test]
+fn a_sighting_without_a_bearing_changes_nothing() {
+    // A stopped car ahead, seen every tick; once, the sensor reports its
+    // range with a NaN bearing. The guard must decide exactly as if that
+    // sighting had not come: dropped, not folded into the track.
+    let (mut clean, mut glitched) = (guard(), guard());
+    for k in 0..16u64 {
+        let range = 40.0 - 0.695 * k as f64;
+        let seen = ahead(7, range, 0.0, -13.9);
+        let glitch = GuardObstacle { bearing_rad: f64::NAN, ..seen };
+        let now = k * TICK_NS;
+        let (clean_seen, glitched_seen): (Vec<_>, Vec<_>) =
+            if k == 5 { (vec![], vec![glitch]) } else { (vec![seen], vec![seen]) };
+        let a = tick(&mut clean, now, &ego(13.9), 0.0, &clean_seen);
+        let b = tick(&mut glitched, now, &ego(13.9), 0.0, &glitched_seen);
+        assert_eq!(a, b, "tick {k}");
+    }
+    assert_eq!(
+        tick(&mut glitched, 16 * TICK_NS, &ego(13.9), 0.0, &[ahead(7, 28.9, 0.0, -13.9)]).1.state,
+        GuardState::FullBraking
+    );
+}
