@@ -21,7 +21,7 @@ out=target/fuzz-out/$target
 rm -rf "$out"
 # No UI; no CPU pinning (several targets may share the cores); crashes are
 # seen through the harness's abort, not a core dump.
-AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_BENCH_UNTIL_CRASH=0 \
+AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   VLA_FUZZ_TARGET=$target cargo afl fuzz -V "$seconds" -t 2000 -i "fuzz/corpus/$target" -o "$out" \
   -- target/fuzz/release/vla-fuzz >"$out.log" 2>&1 || { tail -20 "$out.log"; exit 1; }
 stats=$out/default/fuzzer_stats

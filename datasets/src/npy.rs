@@ -59,10 +59,12 @@ pub fn parse_f64(bytes: &[u8]) -> Result<NpyArray, String> {
         return Err("Fortran-ordered arrays are not supported".into());
     }
     let shape = parse_shape(header)?;
-    let count: usize = shape.iter().product();
     let payload = &bytes[data_start..];
-    if payload.len() != count * 8 {
-        return Err(format!("shape {shape:?} needs {} bytes of data, file has {}", count * 8, payload.len()));
+    // A shape from the file may multiply past any size: checked, not wrapped.
+    let needed = shape.iter().try_fold(8usize, |bytes, &n| bytes.checked_mul(n));
+    if needed != Some(payload.len()) {
+        let needed = needed.map_or("more than any file holds".to_string(), |n| format!("{n}"));
+        return Err(format!("shape {shape:?} needs {needed} bytes of data, file has {}", payload.len()));
     }
     let data =
         payload.chunks_exact(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect();
@@ -117,5 +119,14 @@ mod tests {
         assert!(parse_f64(&ints).unwrap_err().contains("float64"));
         let short = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", &[1.0]);
         assert!(parse_f64(&short).unwrap_err().contains("needs 32 bytes"));
+    }
+
+    #[test]
+    fn a_shape_past_any_size_is_refused_not_wrapped() {
+        // 2^61 · 8 · 8 bytes wraps to 0 in u64: an empty payload once
+        // passed for this shape (found by the fuzzer).
+        let huge = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952, 8), }", &[]);
+        let err = parse_f64(&huge).unwrap_err();
+        assert!(err.contains("more than any file holds"), "{err}");
     }
 }

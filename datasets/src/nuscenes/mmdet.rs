@@ -33,11 +33,28 @@ fn numbers(v: &Value, path: &Path, name: &str, len: usize) -> Result<Vec<f64>, D
     Ok(flat)
 }
 
-/// A rigid transform from a row-major 4x4 matrix.
-fn isometry(m: &[f64]) -> Isometry3<f64> {
+/// How far a stored rotation may be from orthonormal (rounding in the
+/// file): beyond it the matrix is not a rigid transform.
+const ROTATION_TOLERANCE: f64 = 1e-3;
+
+/// A rigid transform from a row-major 4x4 matrix, whose upper 3x3 block
+/// must be a rotation: nalgebra's nearest-rotation iteration runs until it
+/// converges, and on a matrix far from one (a damaged file) it never does.
+fn isometry(m: &[f64], path: &Path, name: &str) -> Result<Isometry3<f64>, DatasetError> {
     let m = Matrix4::from_row_slice(m);
-    let r = Rotation3::from_matrix(&m.fixed_view::<3, 3>(0, 0).into_owned());
-    Isometry3::from_parts(Translation3::new(m[(0, 3)], m[(1, 3)], m[(2, 3)]), UnitQuaternion::from_rotation_matrix(&r))
+    let block = m.fixed_view::<3, 3>(0, 0).into_owned();
+    let off_orthonormal = (block.transpose() * block - Matrix3::identity()).abs().max();
+    if !(off_orthonormal <= ROTATION_TOLERANCE && block.determinant() > 0.0) {
+        return Err(DatasetError::format(
+            path,
+            format!("`{name}` is not a rigid transform (its 3x3 block is no rotation)"),
+        ));
+    }
+    let r = Rotation3::from_matrix_eps(&block, 1e-12, 100, Rotation3::identity());
+    Ok(Isometry3::from_parts(
+        Translation3::new(m[(0, 3)], m[(1, 3)], m[(2, 3)]),
+        UnitQuaternion::from_rotation_matrix(&r),
+    ))
 }
 
 /// Python's `json` writes NaN and ±Infinity as bare words, which JSON does
@@ -76,7 +93,8 @@ impl NuScenesKeyframe {
             .get(0)
             .ok_or_else(|| DatasetError::format(&path, "`data_list` is empty"))?;
         let lidar_points = field(sample, &path, "lidar_points")?;
-        let ego_from_lidar = isometry(&numbers(field(lidar_points, &path, "lidar2ego")?, &path, "lidar2ego", 16)?);
+        let ego_from_lidar =
+            isometry(&numbers(field(lidar_points, &path, "lidar2ego")?, &path, "lidar2ego", 16)?, &path, "lidar2ego")?;
 
         let mut cameras = Vec::new();
         let images = field(sample, &path, "images")?
@@ -97,8 +115,10 @@ impl NuScenesKeyframe {
             // The camera pose at the keyframe's (lidar) time: lidar2cam folds in
             // the ego motion between the sweep and the exposure, which the static
             // cam2ego mounting does not (a few pixels on a moving car).
-            let camera_from_lidar =
-                isometry(&numbers(field(cam, &path, "lidar2cam")?, &path, &format!("images.{name}.lidar2cam"), 16)?);
+            let camera_from_lidar = {
+                let field_name = format!("images.{name}.lidar2cam");
+                isometry(&numbers(field(cam, &path, "lidar2cam")?, &path, &field_name, 16)?, &path, &field_name)?
+            };
             let ego_from_camera = ego_from_lidar * camera_from_lidar.inverse();
             cameras.push(KeyframeCamera {
                 calibration: CameraCalibration { name: camera, intrinsics, ego_from_camera },
@@ -147,7 +167,8 @@ impl NuScenesKeyframe {
                 },
             });
         }
-        let ego2global = isometry(&numbers(field(sample, &path, "ego2global")?, &path, "ego2global", 16)?);
+        let ego2global =
+            isometry(&numbers(field(sample, &path, "ego2global")?, &path, "ego2global", 16)?, &path, "ego2global")?;
         let timestamp_s = field(sample, &path, "timestamp")?
             .as_f64()
             .ok_or_else(|| DatasetError::format(&path, "`timestamp` is not a number"))?;
@@ -200,6 +221,22 @@ fn category_names(root: &Value, path: &Path) -> Result<Vec<String>, DatasetError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_matrix_that_is_no_rotation_is_refused_not_iterated_forever() {
+        let path = Path::new("sample.json");
+        let mut m = [1.0, 0.0, 0.0, 2.0, 0.0, 0.0, -1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+        let t = isometry(&m, path, "lidar2cam").unwrap();
+        assert_eq!(t.translation.vector.x, 2.0);
+        // A damaged entry (found by the fuzzer: nalgebra's nearest-rotation
+        // iteration never converged on it).
+        m[10] = 1.1e24;
+        let err = isometry(&m, path, "ego2global").unwrap_err().to_string();
+        assert!(err.contains("sample.json") && err.contains("`ego2global` is not a rigid transform"), "{err}");
+        m[10] = 0.0;
+        m[0] = -1.0;
+        assert!(isometry(&m, path, "x").is_err(), "a reflection is no rotation");
+    }
 
     #[test]
     fn non_finite_words_become_null_outside_strings() {

@@ -263,8 +263,15 @@ impl NuScenesTables {
                 },
             });
         }
+        let timestamp_ns = sample.timestamp.checked_mul(1000).ok_or_else(|| {
+            let path = self.tables_dir.join("sample.json");
+            DatasetError::format(
+                &path,
+                format!("{}: timestamp {} µs is past any time in ns", sample.token, sample.timestamp),
+            )
+        })?;
         Ok(NuScenesKeyframe {
-            timestamp_ns: sample.timestamp * 1000,
+            timestamp_ns,
             ego_pose: pose_2d(&global_from_ego),
             cameras,
             objects,
