@@ -34,8 +34,8 @@ for minute in range(1, int(float(sys.argv[1]))):
 PY
 } > "$work/vehicle.toml"
 start=$(date +%s)
-"$vla" drive --config "$work/vehicle.toml" | tail -8
-echo "wall time $(( $(date +%s) - start )) s"
+"$vla" drive --config "$work/vehicle.toml" 2>"$work/drive.log" | tail -8
+echo "wall time $(( $(date +%s) - start )) s; $(grep -c WARN "$work/drive.log" || true) warnings logged"
 python3 - "$work/summary.json" <<'PY'
 import json, statistics, sys
 s = json.load(open(sys.argv[1]))
